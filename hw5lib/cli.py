@@ -1,0 +1,71 @@
+"""The ``hw5`` command: the bundle's main job and maintenance entries."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+TOY_SETTINGS = dict(hidden=25, learning_rate=1e-3, batch_size=5, epochs=500, seed=0)
+
+
+def run_demo(out: Path) -> int:
+    """Train the Q2 toy net with the handout's settings and check every backward pass; save figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hw5lib import gradcheck, plots, toydata, train
+
+    out.mkdir(parents=True, exist_ok=True)
+    s = TOY_SETTINGS
+    x, y = toydata.make_toy_data()
+    np.random.seed(s["seed"])
+    params = train.init_classifier(x.shape[1], s["hidden"], y.shape[1])
+    loss0, acc0 = train.evaluate(x, y, params)
+    history = train.train_classifier(
+        x, y, params, s["epochs"], s["batch_size"], s["learning_rate"], desc="toy training"
+    )
+    loss, acc = history["train_loss"][-1], history["train_acc"][-1]
+    print(f"Q2.4 toy net 2-{s['hidden']}-4, lr {s['learning_rate']}, batch {s['batch_size']}, {s['epochs']} epochs")
+    print(f"  before training: total loss {loss0:.2f}, accuracy {acc0:.3f}")
+    print(f"  after training:  total loss {loss:.2f}, accuracy {acc:.3f}  (goal: <= 35 and >= 0.75)")
+    plots.plot_history(history, "toy training").savefig(out / "toy_training.png", dpi=100)
+    plots.plot_decision_regions(
+        x, y, lambda g: train.classify(g, params), "toy classes after training"
+    ).savefig(out / "toy_regions.png", dpi=100)
+
+    print("\nBackward passes against central differences (max-norm relative error, goal < 1e-6):")
+    cases = [
+        ("2-25-4 sigmoid, softmax + cross-entropy", dict(sizes=[2, 25, 4])),
+        ("5-7-6-4 relu, softmax + cross-entropy", dict(sizes=[5, 7, 6, 4], hidden="relu")),
+        ("5-8-4 linear, softmax + cross-entropy", dict(sizes=[5, 8, 4], hidden="linear")),
+        ("1024-64-36 sigmoid, softmax + cross-entropy", dict(sizes=[1024, 64, 36])),
+        ("6-5-4-6 relu, sigmoid + squared error", dict(sizes=[6, 5, 4, 6], hidden="relu", output="sigmoid")),
+    ]
+    failures = 0
+    for label, kwargs in cases:
+        report = gradcheck.check_mlp(**kwargs)
+        ok = report.passed(1e-6)
+        failures += not ok
+        print(f"  {label:<46} {report.max_norm:.2e}  {'ok' if ok else 'FAILED'}")
+    training_ok = loss <= 35 and acc >= 0.75
+    print(f"\nfigures written to {out}/")
+    return 0 if training_ok and failures == 0 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``hw5`` command."""
+    parser = argparse.ArgumentParser(prog="hw5", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the main job on the offline data and write its outputs")
+    demo.add_argument("--out", type=Path, default=Path("build/demo"), help="output folder (default: build/demo)")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return run_demo(args.out)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Every figure the notebooks and the demo show. Each function returns a matplotlib Figure."""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def plot_functions(
+    curves: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    x: np.ndarray | None = None,
+    title: str = "",
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Plot each named function of one variable over ``x`` (default -6..6) on one set of axes."""
+    x = np.linspace(-6, 6, 601) if x is None else x
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+    else:
+        fig = ax.figure
+    for label, fn in curves.items():
+        ax.plot(x, fn(x), label=label)
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.axvline(0, color="0.7", lw=0.8)
+    ax.set_xlabel("x")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_activations_and_derivatives(
+    functions: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    derivatives: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+) -> Figure:
+    """Two panels side by side: the activations, then their derivatives."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
+    plot_functions(functions, title="activations", ax=left)
+    plot_functions(derivatives, title="derivatives", ax=right)
+    return fig
+
+
+def plot_history(history: Mapping[str, list[float]], title: str = "") -> Figure:
+    """Loss and accuracy per epoch from a ``train_classifier`` history (train, and valid if present)."""
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.5))
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    for split in ("train", "valid"):
+        if f"{split}_loss" in history:
+            ax_loss.plot(epochs, history[f"{split}_loss"], label=split)
+            ax_acc.plot(epochs, history[f"{split}_acc"], label=split)
+    ax_loss.set(xlabel="epoch", ylabel="total cross-entropy", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
+    for ax in (ax_loss, ax_acc):
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_decision_regions(
+    x: np.ndarray, y: np.ndarray, predict: Callable[[np.ndarray], np.ndarray], title: str = ""
+) -> Figure:
+    """The toy data coloured by class over the classes a 2-D classifier predicts on a grid."""
+    pad = 0.5
+    (x0, y0), (x1, y1) = x.min(axis=0) - pad, x.max(axis=0) + pad
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    regions = np.argmax(predict(grid), axis=1).reshape(gx.shape)
+    classes = y.shape[1]
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.contourf(gx, gy, regions, levels=np.arange(classes + 1) - 0.5, cmap="tab10", vmin=0, vmax=9, alpha=0.25)
+    ax.scatter(x[:, 0], x[:, 1], c=np.argmax(y, axis=1), cmap="tab10", vmin=0, vmax=9, edgecolors="k")
+    ax.set(title=title, aspect="equal")
+    fig.tight_layout()
+    return fig
