@@ -126,8 +126,9 @@ def initialize_weights(in_size: int, out_size: int, params: dict, name: str = ""
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Elementwise logistic function 1 / (1 + exp(-x)), with no overflow warning for large |x|."""
     ### BEGIN SOLUTION
-    # sigma(x) = (1 + tanh(x / 2)) / 2 holds exactly and tanh never overflows.
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+    x = np.asarray(x, dtype=float)
+    z = np.exp(-np.abs(x))  # exponent <= 0: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
     ### END SOLUTION
 
 

@@ -1,0 +1,1 @@
+"""Course tooling for instructors: the student-file declaration, points, release and autograding."""

@@ -1,0 +1,5 @@
+"""Shared test settings: figures never open a window."""
+
+import matplotlib
+
+matplotlib.use("Agg")

@@ -1,0 +1,61 @@
+"""The project's own files agree with each other: dependencies, student files, the two commands."""
+
+import re
+import tomllib
+
+import yaml
+
+from grading.layout import PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, student_files
+
+ROOT = PROJECT_ROOT
+
+
+def _normalise(requirement: str) -> tuple[str, str]:
+    name, spec = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement).groups()
+    return re.sub(r"[-_.]+", "-", name).lower(), spec.replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_normalise(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    listed = set()
+    for entry in env["dependencies"]:
+        if isinstance(entry, dict):
+            listed |= {_normalise(r) for r in entry["pip"]}
+        elif not entry.startswith(("python", "pip")):
+            listed.add(_normalise(entry))
+    assert listed == wanted, f"only in environment.yml: {listed - wanted}; only in pyproject.toml: {wanted - listed}"
+
+
+def test_student_files_hold_balanced_solution_regions():
+    declared = student_files()
+    assert declared, "no student-fillable files declared"
+    for rel in declared:
+        lines = (ROOT / rel).read_text().splitlines()
+        markers = [line.strip() for line in lines if line.strip() in (SOLUTION_BEGIN, SOLUTION_END)]
+        assert markers, f"{rel} is declared student-fillable but has no solution region"
+        assert markers == [SOLUTION_BEGIN, SOLUTION_END] * (len(markers) // 2), f"{rel}: unbalanced markers"
+
+
+def test_provided_files_hold_no_solution_regions():
+    provided = provided_files()
+    assert "hw5lib/gradcheck.py" in provided
+    for rel in provided:
+        text = (ROOT / rel).read_text()
+        assert SOLUTION_BEGIN not in text and SOLUTION_END not in text, (
+            f"{rel} has a solution region but is not declared in pyproject.toml [tool.hw5.student-files]")
+
+
+def test_trusted_and_student_gradient_checkers_live_apart():
+    assert "hw5lib/my_gradcheck.py" in student_files()
+    assert "hw5lib/gradcheck.py" not in student_files()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    commands = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+                and not line.startswith(("set ", "cd "))]
+    assert commands == ["make test"]

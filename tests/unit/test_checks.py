@@ -1,0 +1,117 @@
+"""Every check passes on the reference and fails, with an actionable message, on a planted mistake."""
+
+import numpy as np
+import pytest
+
+from hw5lib import checks, my_gradcheck, nn, theory, train
+
+
+@pytest.mark.parametrize("check", [
+    checks.check_initialize_weights, checks.check_sigmoid, checks.check_forward, checks.check_softmax,
+    checks.check_loss_and_acc, checks.check_backwards, checks.check_batches, checks.check_numerical_gradients,
+    checks.check_sigmoid_derivative, checks.check_tanh_from_sigmoid, checks.check_tanh_derivative,
+])
+def test_reference_passes(check):
+    check()
+
+
+def test_reference_passes_bigger_and_other_configurations():
+    checks.check_initialize_weights(1024, 64, "layer1", seed=3)
+    for act in ("sigmoid", "relu", "linear"):
+        checks.check_forward(5, 7, 3, act, seed=2)
+        checks.check_backwards(6, 5, 4, act, seed=4)
+    assert checks.check_training() == pytest.approx((25.96, 0.9), abs=0.01)
+
+
+def _unshifted_softmax(x):
+    e = np.exp(x)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _backwards_unsummed_bias(delta, params, name="", activation_deriv=nn.sigmoid_deriv):
+    grad_x = nn_backwards(delta, params, name, activation_deriv)
+    X, _, post = params["cache_" + name]
+    params["grad_b" + name] = delta * activation_deriv(post)
+    return grad_x
+
+
+def _backwards_deriv_of_pre_act(delta, params, name="", activation_deriv=nn.sigmoid_deriv):
+    X, pre, post = params["cache_" + name]
+    d = delta * activation_deriv(pre)
+    params["grad_W" + name], params["grad_b" + name] = X.T @ d, d.sum(axis=0)
+    return d @ params["W" + name].T
+
+
+def _forward_without_bias(X, params, name="", activation=nn.sigmoid):
+    pre = X @ params["W" + name]
+    post = activation(pre)
+    params["cache_" + name] = (X, pre, post)
+    return post
+
+
+def _init_normal(in_size, out_size, params, name=""):
+    params["W" + name] = np.random.randn(in_size, out_size)
+    params["b" + name] = np.zeros(out_size)
+
+
+def _batches_with_repeats(x, y, batch_size):
+    idx = np.random.randint(0, len(x), len(x))
+    return [(x[idx[i:i + batch_size]], y[idx[i:i + batch_size]]) for i in range(0, len(x), batch_size)]
+
+
+def _forward_differences(params, loss_fn, eps=1e-6):
+    out = {}
+    for key in my_gradcheck.trainable_keys(params):
+        g = np.zeros_like(params[key])
+        base = loss_fn(params)
+        for i in np.ndindex(g.shape):
+            params[key][i] += eps
+            g[i] = (loss_fn(params) - base) / eps
+            params[key][i] -= eps
+        out[key] = g
+    return out
+
+
+nn_backwards = nn.backwards
+
+PLANTED = [
+    ("initialize_weights", _init_normal, checks.check_initialize_weights, "Xavier bound"),
+    ("softmax", _unshifted_softmax, checks.check_softmax, "subtract each row's maximum"),
+    ("backwards", _backwards_unsummed_bias, checks.check_backwards, r"grad_b has shape \(6, 3\); it should be \(3,\)"),
+    ("backwards", _backwards_deriv_of_pre_act, checks.check_backwards, "disagree with finite differences"),
+    ("forward", _forward_without_bias, checks.check_forward, r"sigmoid\(X @ W \+ b\)"),
+    ("get_random_batches", _batches_with_repeats, checks.check_batches, "exactly once"),
+]
+
+
+@pytest.mark.parametrize("func,replacement,check,message", PLANTED, ids=[p[1].__name__ for p in PLANTED])
+def test_planted_mistake_is_caught(monkeypatch, func, replacement, check, message):
+    monkeypatch.setattr(nn, func, replacement)
+    with pytest.raises(AssertionError, match=message):
+        check()
+
+
+def test_mean_loss_is_named(monkeypatch):
+    real = nn.compute_loss_and_acc
+    monkeypatch.setattr(nn, "compute_loss_and_acc", lambda y, p: (real(y, p)[0] / len(y), real(y, p)[1]))
+    with pytest.raises(AssertionError, match="mean cross-entropy"):
+        checks.check_loss_and_acc()
+
+
+def test_forward_differences_are_caught(monkeypatch):
+    monkeypatch.setattr(my_gradcheck, "numerical_gradients", _forward_differences)
+    with pytest.raises(AssertionError, match="central differences"):
+        checks.check_numerical_gradients()
+
+
+def test_tanh_via_numpy_is_caught(monkeypatch):
+    monkeypatch.setattr(theory, "tanh_from_sigmoid", lambda x: np.tanh(x))
+    with pytest.raises(AssertionError, match="calls np.tanh"):
+        checks.check_tanh_from_sigmoid()
+
+
+def test_training_with_a_flipped_update_is_caught(monkeypatch):
+    real_epoch = train.train_epoch
+    monkeypatch.setattr(train, "train_epoch", lambda x, y, p, b, lr: real_epoch(x, y, p, b, -lr))
+    with pytest.raises(AssertionError, match="goal <= 35"):
+        checks.check_training(epochs=100)
