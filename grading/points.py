@@ -1,0 +1,65 @@
+"""The points table (grading/points.toml) and writing it into the notebooks' nbgrader metadata.
+
+Run ``python -m grading.points`` after editing the table.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+from grading.layout import PROJECT_ROOT
+
+POINTS_FILE = PROJECT_ROOT / "grading" / "points.toml"
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+
+
+def load_points(path: Path = POINTS_FILE) -> dict[str, dict[str, float]]:
+    """{notebook name: {grade_id: points}} from the table."""
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def graded_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """The notebook's grade cells by grade_id."""
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+def apply_points(notebook: Path, table: dict[str, float]) -> list[str]:
+    """Write the table's points into one notebook; return the grade_ids whose points changed.
+
+    Raises ValueError when the table and the notebook do not list the same graded cells.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    cells = graded_cells(nb)
+    if set(cells) != set(table):
+        raise ValueError(
+            f"{notebook.name}: graded cells {sorted(set(cells) - set(table))} are missing from "
+            f"{POINTS_FILE.name}, and {sorted(set(table) - set(cells))} are in the table but not in the "
+            "notebook; make the table list exactly the notebook's grade_ids"
+        )
+    changed = [gid for gid, cell in cells.items() if cell.metadata["nbgrader"]["points"] != table[gid]]
+    for gid in changed:
+        cells[gid].metadata["nbgrader"]["points"] = table[gid]
+    if changed:
+        nbformat.write(nb, notebook)
+    return changed
+
+
+def main() -> int:
+    """Apply the table to every notebook it names."""
+    for name, table in load_points().items():
+        changed = apply_points(NOTEBOOKS / f"{name}.ipynb", table)
+        print(f"{name}: {', '.join(changed) if changed else 'up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

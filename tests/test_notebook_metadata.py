@@ -1,0 +1,72 @@
+"""The notebooks' nbgrader metadata: points from the table, handout totals, what the release strips."""
+
+import copy
+import re
+
+import nbformat
+import pytest
+from nbgrader.nbgraderformat import MetadataValidator
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+from grading.points import NOTEBOOKS, graded_cells, load_points
+
+# HANDOUT.md's points per question; a grade_id belongs to the longest question id it starts with.
+HANDOUT_POINTS = {
+    "q1_1": 3, "q1_2_1": 1, "q1_2_2": 1, "q1_2_3": 1, "q1_3": 3, "q1_4": 3, "q1_5": 12, "q1_6": 4,
+    "q2_1_1": 3, "q2_1_2": 3, "q2_1_3": 2, "q2_2_1": 4, "q2_2_2": 3, "q2_2_3": 3, "q2_3": 7, "q2_4": 5, "q2_5": 5,
+}
+TABLE = load_points()
+
+
+def _question(grade_id: str) -> str:
+    matches = [q for q in HANDOUT_POINTS if grade_id == q or grade_id.startswith(q + "_")]
+    assert matches, f"grade_id {grade_id} names no handout question"
+    return max(matches, key=len)
+
+
+def _read(name):
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_points_in_the_notebook_are_the_tables(name):
+    cells = graded_cells(_read(name))
+    assert {gid: c.metadata["nbgrader"]["points"] for gid, c in cells.items()} == TABLE[name]
+
+
+def test_points_add_up_to_the_handout_per_question():
+    totals = {}
+    for table in TABLE.values():
+        for gid, pts in table.items():
+            totals[_question(gid)] = totals.get(_question(gid), 0) + pts
+    covered = {q: p for q, p in HANDOUT_POINTS.items() if q in totals}
+    assert totals == covered
+    assert set(covered) == set(HANDOUT_POINTS)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_nbgrader_accepts_the_metadata_and_ids_are_unique(name):
+    nb = _read(name)
+    MetadataValidator().validate_nb(nb)
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids))
+    for cell in graded_cells(nb).values():
+        meta = cell.metadata["nbgrader"]
+        if cell.cell_type == "markdown":
+            assert meta["solution"], "a graded markdown cell is a written answer"
+        else:
+            assert meta["locked"] and not meta["solution"], "a graded code cell is a locked test cell"
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_release_strips_reference_answers_and_hidden_tests(name):
+    source = _read(name)
+    released, resources = ClearSolutions().preprocess(copy.deepcopy(source), {})
+    released, _ = ClearHiddenTests().preprocess(released, resources)
+    for before, after in zip(source.cells, released.cells):
+        meta = before.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            assert after.source == "YOUR ANSWER HERE"
+        if "BEGIN HIDDEN TESTS" in before.source:
+            assert "HIDDEN" not in after.source and after.source.strip()
+            assert re.search(r"checks\.check_\w+\(", after.source), "a public check must stay visible"
