@@ -7,7 +7,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
-export MPLBACKEND ?= Agg
 
 .PHONY: demo test venv bench clean
 
