@@ -1,0 +1,259 @@
+"""Handwriting-like characters drawn from vector stroke fonts: the offline stand-in for NIST36.
+
+Every character is a Hershey stroke-font glyph (upper or lower case for letters) whose strokes are
+distorted the way hands differ: slant, rotation, aspect, a smooth elastic warp, wobble along each
+stroke and small offsets between strokes. The strokes are then drawn with a round pen of random
+width at three times the final resolution and box-averaged down, like a scanned and resized
+character. Each sample has its own random generator seeded by (version, split, index), so the data
+are the same on every machine and for any number of worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import ndimage
+
+CLASS_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+# Fonts and how often each is drawn. Script capitals are too ornate to pass for print, so the
+# script font only lends its lower-case letters (see _glyph_choices).
+FONT_WEIGHTS = {"futural": 3.0, "rowmans": 2.0, "futuram": 1.0, "timesi": 0.3, "scripts": 0.8}
+# Share of a letter's samples written in lower case. People asked for capitals still write a few
+# letters in lower case; these shares were set by eye from half of a real NIST letter file
+# (see benchmarks/bench_standin.py, which reports accuracy on the other half too).
+LOWER_CASE_SHARE = {"F": 0.35, "M": 0.5, "U": 0.35, "Y": 0.4, "E": 0.1, "N": 0.1, "B": 0.05, "Q": 0.05, "R": 0.05}
+SUPERSAMPLE = 3
+MAX_WIDTH = 30.0  # pixels: wide glyphs are drawn lower rather than cut at the border
+
+# Hand-print forms the fonts lack, drawn here as polylines (x, y) with y down, and the share of
+# their class's samples that use them: a barred I, a J with a top bar, crossed Z and 7, a flagged 1.
+HAND_GLYPHS = {
+    "I": ([[(-0.35, -0.5), (0.35, -0.5)], [(0.0, -0.5), (0.0, 0.5)], [(-0.35, 0.5), (0.35, 0.5)]], 0.6),
+    "J": ([[(-0.2, -0.5), (0.45, -0.5)], [(0.15, -0.5), (0.15, 0.25), (0.05, 0.42), (-0.12, 0.5), (-0.28, 0.42),
+                                        (-0.35, 0.25)]], 0.45),
+    "Z": ([[(-0.4, -0.5), (0.4, -0.5), (-0.4, 0.5), (0.42, 0.5)], [(-0.2, 0.0), (0.2, 0.0)]], 0.2),
+    "7": ([[(-0.35, -0.5), (0.38, -0.5), (-0.05, 0.5)], [(-0.15, 0.0), (0.25, 0.0)]], 0.2),
+    "1": ([[(-0.25, -0.3), (0.05, -0.5), (0.05, 0.5)], [(-0.22, 0.5), (0.3, 0.5)]], 0.3),
+}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one character is drawn; every field is drawn at random per sample by ``draw_style``."""
+
+    font: str
+    char: str
+    rotation: float  # radians
+    shear: float
+    aspect: float  # horizontal / vertical stretch
+    warp: tuple  # ((fx, fy, phase, amplitude_x, amplitude_y), ...) smooth elastic displacement
+    wobble: float  # size of the low-frequency jitter along strokes, in glyph units
+    stroke_offset: float  # spread of the offset of each stroke, in glyph units
+    vertex_jitter: float  # spread of the displacement of each polyline vertex, in glyph units
+    size: float  # the glyph's height, in pixels of the final image (less if it would be too wide)
+    centre: tuple  # (row, col) of the glyph's centre, in pixels
+    pen: float  # pen width in pixels
+    ink: float  # darkness of the ink, 1 = black
+    blur: float  # Gaussian sigma in pixels
+    overshoot: float  # strength of the resampling overshoot around strokes
+    noise: float  # standard deviation of pixel noise
+
+
+@lru_cache(maxsize=None)
+def _font(name: str):
+    from HersheyFonts import HersheyFonts
+
+    font = HersheyFonts()
+    font.load_default_font(name)
+    return font
+
+
+GLYPH_STEP = 0.004  # glyph units between dense points: under half a fine pixel at the largest size
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """A glyph as polyline vertices plus dense points along them, each point a blend of two vertices."""
+
+    vertices: np.ndarray  # (v, 2) of (x, y), y down, centred, longer side 1
+    stroke_of_vertex: np.ndarray  # (v,) stroke number of each vertex
+    first: np.ndarray  # (n,) index of the vertex each dense point starts from
+    weight: np.ndarray  # (n,) share of the next vertex in the point
+
+    def points(self, vertices: np.ndarray) -> np.ndarray:
+        """Dense points for (possibly moved) vertices."""
+        w = self.weight[:, None]
+        return (1 - w) * vertices[self.first] + w * vertices[self.first + 1]
+
+
+@lru_cache(maxsize=None)
+def load_glyph(font: str, char: str) -> Glyph:
+    """The glyph of ``char`` in ``font`` ('hand' for HAND_GLYPHS), densified every GLYPH_STEP."""
+    if font == "hand":
+        strokes = [np.asarray(s, dtype=float) for s in HAND_GLYPHS[char][0]]
+    else:
+        strokes = [np.asarray(s, dtype=float) for s in _font(font).strokes_for_text(char) if len(s) >= 2]
+    if not strokes:
+        raise ValueError(f"font {font!r} has no glyph for {char!r}")
+    every = np.concatenate(strokes)
+    lo, hi = every.min(axis=0), every.max(axis=0)
+    strokes = [(st - (lo + hi) / 2) / max(hi - lo) for st in strokes]
+    firsts, weights, offset = [], [], 0
+    for st in strokes:
+        for k, (a, b) in enumerate(zip(st[:-1], st[1:])):
+            n = max(1, int(np.ceil(np.linalg.norm(b - a) / GLYPH_STEP)))
+            last = k == len(st) - 2
+            t = np.arange(n + 1 if last else n) / n
+            firsts.append(np.full(len(t), offset + k))
+            weights.append(t)
+        offset += len(st)
+    first = np.concatenate(firsts)
+    weight = np.concatenate(weights)
+    at_end = weight == 1.0  # keep first + 1 inside the stroke: a point at a stroke's end blends back
+    first[at_end] -= 1
+    weight[at_end] = 1.0
+    return Glyph(np.concatenate(strokes), np.concatenate([np.full(len(st), i) for i, st in enumerate(strokes)]),
+                 first, weight)
+
+
+def _glyph_choices(label: int) -> list[tuple[str, str, float]]:
+    """(font, char, weight) options for a class: capitals in every print font, lower case in all fonts."""
+    char = CLASS_NAMES[label]
+    options = [(f, char, w) for f, w in FONT_WEIGHTS.items() if not (f == "scripts" and char.isalpha())]
+    lower_share = LOWER_CASE_SHARE.get(char, 0.0)
+    if lower_share:
+        capitals = sum(w for _, _, w in options)
+        lower = [(f, char.lower(), w) for f, w in FONT_WEIGHTS.items()]
+        share = lower_share / (1 - lower_share) * capitals / sum(w for _, _, w in lower)
+        options += [(f, c, w * share) for f, c, w in lower]
+    if char in HAND_GLYPHS:
+        share = HAND_GLYPHS[char][1]
+        options.append(("hand", char, share / (1 - share) * sum(w for _, _, w in options)))
+    return options
+
+
+def draw_style(label: int, rng: np.random.Generator, image_size: int = 32) -> Style:
+    """Draw every random choice for one character of class ``label``."""
+    options = _glyph_choices(label)
+    weights = np.array([w for _, _, w in options])
+    font, char, _ = options[rng.choice(len(options), p=weights / weights.sum())]
+    warp = tuple(
+        (*rng.uniform(-4.0, 4.0, 2), rng.uniform(0, 2 * np.pi), *rng.normal(0, 0.025, 2)) for _ in range(3)
+    )
+    scale = image_size / 32
+    return Style(
+        font=font,
+        char=char,
+        rotation=np.deg2rad(rng.normal(0, 6)),
+        shear=rng.normal(0.15, 0.15),
+        aspect=float(np.exp(rng.normal(0.1, 0.15))),
+        warp=warp,
+        wobble=rng.uniform(0.002, 0.01),
+        stroke_offset=rng.uniform(0.0, 0.03),
+        vertex_jitter=rng.uniform(0.0, 0.05),
+        size=rng.uniform(15, 29) * scale,
+        centre=tuple(image_size / 2 + rng.normal(0, 0.8 * scale, 2)),
+        pen=rng.uniform(2.6, 4.6) * scale,
+        ink=rng.uniform(0.88, 1.0),
+        blur=rng.uniform(0.2, 0.6) * scale,
+        overshoot=rng.uniform(0.05, 0.35),
+        noise=rng.uniform(0.0, 0.008),
+    )
+
+
+def _resample(stroke: np.ndarray, step: float) -> np.ndarray:
+    """Points along a polyline every ``step`` (or closer), ends included."""
+    seg = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    n = max(2, int(np.ceil(arc[-1] / step)) + 1)
+    t = np.linspace(0.0, arc[-1], n)
+    return np.column_stack([np.interp(t, arc, stroke[:, 0]), np.interp(t, arc, stroke[:, 1])])
+
+
+def distort_strokes(style: Style, rng: np.random.Generator) -> np.ndarray:
+    """The glyph's points after every distortion, placed in final-image pixels as (col, row)."""
+    glyph = load_glyph(style.font, style.char)
+    vertices = glyph.vertices + rng.normal(0, style.vertex_jitter, glyph.vertices.shape)
+    vertices = vertices + rng.normal(0, style.stroke_offset, (glyph.stroke_of_vertex[-1] + 1, 2))[glyph.stroke_of_vertex]
+    c, s = np.cos(style.rotation), np.sin(style.rotation)
+    linear = np.array([[c, -s], [s, c]]) @ np.array([[style.aspect, -style.shear], [0.0, 1.0]])
+    pts = glyph.points(vertices) @ linear.T
+    for fx, fy, phase, ax, ay in style.warp:
+        wave = np.sin(fx * pts[:, 0] + fy * pts[:, 1] + phase)
+        pts = pts + np.column_stack([ax * wave, ay * wave])
+    wobble = ndimage.gaussian_filter1d(rng.normal(0, 1, pts.shape), sigma=40, axis=0, mode="nearest")
+    pts = pts + wobble * (style.wobble / max(np.abs(wobble).max(), 1e-12))
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = np.array([style.centre[1], style.centre[0]])  # (col, row)
+    height, width = hi[1] - lo[1], hi[0] - lo[0]
+    scale = min(style.size / max(height, 1e-6), MAX_WIDTH / max(width, 1e-6))
+    return (pts - (lo + hi) / 2) * scale + centre
+
+
+def rasterise(points: np.ndarray, shape: tuple[int, int], pen: float) -> np.ndarray:
+    """Ink coverage in [0, 1] of a round pen of width ``pen`` pixels drawn through dense (col, row) points."""
+    k = SUPERSAMPLE
+    canvas = np.zeros((shape[0] * k, shape[1] * k), dtype=bool)
+    cols, rows = np.rint(points * k + (k - 1) / 2).astype(int).T
+    keep = (rows >= 0) & (rows < canvas.shape[0]) & (cols >= 0) & (cols < canvas.shape[1])
+    canvas[rows[keep], cols[keep]] = True
+    if not canvas.any():
+        return np.zeros(shape)
+    distance = ndimage.distance_transform_edt(~canvas)
+    fine = np.clip(pen * k / 2 + 0.5 - distance, 0.0, 1.0)
+    return fine.reshape(shape[0], k, shape[1], k).mean(axis=(1, 3))
+
+
+def render(style: Style, rng: np.random.Generator, shape: tuple[int, int] = (32, 32)) -> np.ndarray:
+    """One upright grey image, paper about 1.0 and ink about 0.0, as the course files hold them."""
+    coverage = rasterise(distort_strokes(style, rng), shape, style.pen)
+    image = 1.0 - style.ink * coverage
+    image = ndimage.gaussian_filter(image, style.blur, mode="nearest")
+    image = image + style.overshoot * (image - ndimage.gaussian_filter(image, 1.0, mode="nearest"))
+    return image + rng.normal(0, style.noise, image.shape)
+
+
+def sample_rng(split: str, index: int, version: str) -> np.random.Generator:
+    """The generator of one sample, fixed by (version, split, index)."""
+    return np.random.default_rng([zlib.crc32(version.encode()), zlib.crc32(split.encode()), index])
+
+
+def render_sample(label: int, split: str, index: int, version: str) -> np.ndarray:
+    """Sample ``index`` of ``split`` as a 1024-long row in the course's column-major layout."""
+    rng = sample_rng(split, index, version)
+    image = render(draw_style(label, rng), rng)
+    return image.ravel(order="F")
+
+
+def _render_chunk(args: tuple) -> np.ndarray:
+    labels, split, start, version = args
+    return np.stack([render_sample(int(lab), split, start + i, version) for i, lab in enumerate(labels)])
+
+
+def render_split(labels: np.ndarray, split: str, version: str, workers: int | None = None,
+                 progress: bool = True) -> np.ndarray:
+    """All samples of a split, [N, 1024] float64, rendered in parallel chunks (same result for any ``workers``)."""
+    from tqdm.auto import tqdm
+
+    workers = workers or os.cpu_count() or 1
+    chunk = 300
+    jobs = [(labels[i:i + chunk], split, i, version) for i in range(0, len(labels), chunk)]
+    bar = tqdm(total=len(labels), desc=f"drawing {split}", unit="img", disable=not progress, leave=False)
+    parts = []
+    if workers == 1:
+        for job in jobs:
+            parts.append(_render_chunk(job))
+            bar.update(len(job[0]))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for job, part in zip(jobs, pool.map(_render_chunk, jobs)):
+                parts.append(part)
+                bar.update(len(job[0]))
+    bar.close()
+    return np.concatenate(parts) if parts else np.zeros((0, 1024))
