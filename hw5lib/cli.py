@@ -55,15 +55,48 @@ def run_demo(out: Path) -> int:
     return 0 if training_ok and failures == 0 else 1
 
 
+def run_data(args: argparse.Namespace) -> int:
+    """The ``hw5 data`` subcommands: status, fetch, build."""
+    from hw5lib import data
+
+    try:
+        if args.action == "status":
+            print(data.describe(args.folder))
+        elif args.action == "fetch":
+            dest = data.fetch_nist36(args.dest, args.url)
+            print(f"NIST36 fetched and checked: {dest}")
+        elif args.action == "build":
+            folder = data.standin_folder()
+            if folder.exists() and not args.force:
+                print(f"the stand-in is already built in {folder} (use --force to draw it again)")
+            else:
+                print(f"stand-in written to {data.build_standin(folder)}")
+    except data.DataError as exc:
+        print(f"hw5 data {args.action}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hw5`` command."""
     parser = argparse.ArgumentParser(prog="hw5", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the main job on the offline data and write its outputs")
     demo.add_argument("--out", type=Path, default=Path("build/demo"), help="output folder (default: build/demo)")
+    data_cmd = sub.add_parser("data", help="see which NIST36 data is used, fetch the real files, build the stand-in")
+    actions = data_cmd.add_subparsers(dest="action", required=True)
+    status = actions.add_parser("status", help="say which data load_nist36 uses and where it looks")
+    status.add_argument("--folder", type=Path, help="a folder to look in first")
+    fetch = actions.add_parser("fetch", help="download the course's data.zip (needs the network)")
+    fetch.add_argument("--dest", type=Path, help="where to put the three .mat files (default: the user cache)")
+    fetch.add_argument("--url", help="address of data.zip (default: HW5_DATA_URL or the course's)")
+    build = actions.add_parser("build", help="draw the offline stand-in and cache it")
+    build.add_argument("--force", action="store_true", help="draw it again even if it is cached")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return run_demo(args.out)
+    if args.command == "data":
+        return run_data(args)
     return 2
 
 
