@@ -1,0 +1,85 @@
+"""Sample pages: exact ground truth, reading order, photo-like images."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from hw5lib import pages
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return pages.sample_pages(include_photos=False)
+
+
+@pytest.fixture(scope="module")
+def hard():
+    return pages.hard_pages(count=3, seed=5)
+
+
+def assert_exact_ground_truth(page):
+    labels, _ = ndimage.label(page.ink, structure=np.ones((3, 3)))
+    objects = ndimage.find_objects(labels)
+    assert [len(row) for row in page.boxes] == [len(line.replace(" ", "")) for line in page.lines]
+    for row in page.boxes:
+        for y1, x1, y2, x2 in row:
+            inside = set(np.unique(labels[y1:y2, x1:x2])) - {0}
+            assert len(inside) == 1, f"box {(y1, x1, y2, x2)} of {page.name} touches {len(inside)} ink components"
+            (component,) = inside
+            rows, cols = objects[component - 1]
+            assert (rows.start, cols.start, rows.stop, cols.stop) == (y1, x1, y2, x2)
+    assert labels.max() == sum(len(row) for row in page.boxes), "ink that belongs to no box"
+
+
+def assert_reading_order(page):
+    centres = [np.mean([(b[0] + b[2]) / 2 for b in row]) for row in page.boxes]
+    assert centres == sorted(centres), "lines must run top to bottom"
+    for row in page.boxes:
+        lefts = [b[1] for b in row]
+        assert lefts == sorted(lefts), "characters must run left to right"
+
+
+def test_the_four_sample_pages(sample):
+    assert [p.name for p in sample] == list(pages.SAMPLE_TEXTS)
+    for page in sample:
+        assert page.lines == pages.SAMPLE_TEXTS[page.name]
+        assert page.image.ndim == 3 and page.image.shape[2] == 3
+        assert 0.0 <= page.image.min() and page.image.max() <= 1.0
+        assert page.image.shape[:2] == page.ink.shape
+        assert_exact_ground_truth(page)
+        assert_reading_order(page)
+
+
+def test_the_harder_pages(hard):
+    assert len(hard) == 3
+    for page in hard:
+        assert_exact_ground_truth(page)
+        assert_reading_order(page)
+
+
+def test_pages_are_reproducible():
+    a = pages.synthesize_page(["AB 12"], seed=3)
+    b = pages.synthesize_page(["AB 12"], seed=3)
+    assert np.array_equal(a.image, b.image) and a.boxes == b.boxes
+
+
+def test_ink_is_dark_on_the_photo(sample):
+    page = sample[0]
+    grey = page.image.mean(axis=2)
+    assert grey[page.ink].mean() < grey[~page.ink].mean() - 0.4
+
+
+def test_unknown_characters_are_refused():
+    with pytest.raises(ValueError, match=r"capitals, digits and spaces only; \['!', 'a'\]"):
+        pages.synthesize_page(["a!"], seed=0)
+
+
+def test_course_photos_are_found_in_the_data_folder(tmp_path, monkeypatch):
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    Image.fromarray(np.full((40, 60, 3), 200, dtype=np.uint8)).save(tmp_path / "images" / "02_letters.jpg")
+    monkeypatch.setenv("HW5_DATA", str(tmp_path))
+    photos = pages.course_photos()
+    assert [p.name for p in photos] == ["02_letters"]
+    assert photos[0].lines is None and photos[0].image.shape == (40, 60, 3)

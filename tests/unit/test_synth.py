@@ -1,0 +1,49 @@
+"""The handwriting-like character generator (hw5lib.synth)."""
+
+import numpy as np
+import pytest
+
+from hw5lib import synth
+from hw5lib.data import CLASS_NAMES
+
+
+def test_a_sample_is_one_course_row_and_is_reproducible():
+    row = synth.render_sample(0, "train", 7, "v")
+    assert row.shape == (1024,) and row.dtype == np.float64
+    assert np.array_equal(row, synth.render_sample(0, "train", 7, "v"))
+    assert not np.array_equal(row, synth.render_sample(0, "train", 8, "v"))
+    assert not np.array_equal(row, synth.render_sample(0, "valid", 7, "v"))
+    assert not np.array_equal(row, synth.render_sample(0, "train", 7, "w"))
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_rows_are_column_major_like_the_course_files(index):
+    # Read the course's way, row.reshape(32, 32).T, an L stands upright: a wide foot, a narrow top.
+    upright = synth.render_sample(CLASS_NAMES.index("L"), "orientation", index, "v").reshape(32, 32).T < 0.5
+    widths = [r.sum() for r in upright if r.any()]
+    assert widths[-1] >= widths[0] + 5
+
+
+@pytest.mark.parametrize("label", range(36))
+def test_every_glyph_option_exists_and_draws_ink(label):
+    for font, char, weight in synth._glyph_choices(label):
+        assert weight > 0
+        glyph = synth.load_glyph(font, char)
+        assert len(glyph.first) > 100
+    image = synth.render_sample(label, "check", 0, "v").reshape(32, 32).T
+    ink = image < 0.5
+    assert 0.04 < ink.mean() < 0.45
+    assert not ink[0].any() or not ink[-1].any()  # the character is not cut at both borders
+
+
+def test_lower_case_forms_appear_only_where_declared():
+    for label, char in enumerate(CLASS_NAMES):
+        lower = [c for _, c, _ in synth._glyph_choices(label) if c != char and c.islower()]
+        assert bool(lower) == (char in synth.LOWER_CASE_SHARE)
+
+
+def test_render_split_is_independent_of_workers():
+    labels = np.repeat(np.arange(36), 2)
+    one = synth.render_split(labels, "w", "v", workers=1, progress=False)
+    two = synth.render_split(labels, "w", "v", workers=2, progress=False)
+    assert one.shape == (72, 1024) and np.array_equal(one, two)
