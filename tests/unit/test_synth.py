@@ -21,7 +21,7 @@ def test_rows_are_column_major_like_the_course_files(index):
     # Read the course's way, row.reshape(32, 32).T, an L stands upright: a wide foot, a narrow top.
     upright = synth.render_sample(CLASS_NAMES.index("L"), "orientation", index, "v").reshape(32, 32).T < 0.5
     widths = [r.sum() for r in upright if r.any()]
-    assert widths[-1] >= widths[0] + 5
+    assert max(widths[-4:]) >= max(widths[:4]) + 5
 
 
 @pytest.mark.parametrize("label", range(36))
