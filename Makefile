@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_nn.py
+	$(PY) benchmarks/bench_standin.py
 
 clean:
 	rm -rf build .pytest_cache
