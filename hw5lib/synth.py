@@ -52,6 +52,7 @@ class Style:
     rotation: float  # radians
     shear: float
     aspect: float  # horizontal / vertical stretch
+    box_tendency: float  # 0..1: how far a narrow or wide glyph is pulled towards a square, as in a form's box
     warp: tuple  # ((fx, fy, phase, amplitude_x, amplitude_y), ...) smooth elastic displacement
     wobble: float  # size of the low-frequency jitter along strokes, in glyph units
     rounding: float  # how much a moving pen rounds the glyph's corners, in glyph units
@@ -159,8 +160,9 @@ def draw_style(label: int, rng: np.random.Generator, image_size: int = 32) -> St
         font=font,
         char=char,
         rotation=np.deg2rad(rng.normal(0, 6)),
-        shear=rng.normal(0.15, 0.15),
+        shear=rng.normal(0.15, 0.2),
         aspect=float(np.exp(rng.normal(0.1, 0.15))),
+        box_tendency=rng.uniform(0.0, 0.6),
         warp=warp,
         wobble=rng.uniform(0.002, 0.01),
         rounding=rng.uniform(0.0, 0.06),
@@ -193,6 +195,10 @@ def distort_strokes(style: Style, rng: np.random.Generator) -> np.ndarray:
     vertices = vertices + rng.normal(0, style.stroke_offset, (glyph.stroke_of_vertex[-1] + 1, 2))[glyph.stroke_of_vertex]
     c, s = np.cos(style.rotation), np.sin(style.rotation)
     linear = np.array([[c, -s], [s, c]]) @ np.array([[style.aspect, -style.shear], [0.0, 1.0]])
+    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    width, height = hi - lo
+    if width > 0.2 * height:  # a bare stroke (I, l) has no width to stretch
+        vertices = vertices * np.array([(height / width) ** style.box_tendency, 1.0])
     pts = glyph.points(vertices)
     if style.rounding > 0:  # smooth each stroke along its length: a moving pen rounds corners
         sigma = style.rounding / GLYPH_STEP
