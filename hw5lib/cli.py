@@ -51,6 +51,21 @@ def run_demo(out: Path) -> int:
         failures += not ok
         print(f"  {label:<46} {report.max_norm:.2e}  {'ok' if ok else 'FAILED'}")
     training_ok = loss <= 35 and acc >= 0.75
+
+    from hw5lib import data, pages
+
+    nist = data.load_nist36()
+    print(f"\nNIST36: {nist.source}")
+    for split in data.SPLITS:
+        images, labels = nist.split(split)
+        print(f"  {split:<6} {images.shape[0]:>6} images, {images.dtype}, values {images.min():.2f}..{images.max():.2f}")
+    plots.plot_character_grid(nist.train_data[::100], nist.train_labels[::100], per_class=3,
+                              title="NIST36 training examples").savefig(out / "nist36_examples.png", dpi=100)
+    for page in pages.sample_pages():
+        plots.plot_page(page.image, page.boxes, page.name).savefig(out / f"page_{page.name}.png", dpi=80)
+        chars = sum(len(row) for row in page.boxes or [])
+        print(f"  sample page {page.name}: {page.image.shape[1]}x{page.image.shape[0]}, "
+              + (f"{len(page.lines)} lines, {chars} characters" if page.lines else "course photo"))
     print(f"\nfigures written to {out}/")
     return 0 if training_ok and failures == 0 else 1
 

@@ -76,3 +76,43 @@ def plot_decision_regions(
     ax.set(title=title, aspect="equal")
     fig.tight_layout()
     return fig
+
+
+def plot_character_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 3,
+                        class_names: str | None = None, title: str = "") -> Figure:
+    """``per_class`` examples of every class, one class per column, from rows in the course layout."""
+    from hw5lib.data import CLASS_NAMES
+
+    names = class_names or CLASS_NAMES
+    classes = np.argmax(labels, axis=1) if labels.ndim == 2 else labels
+    present = [c for c in range(len(names)) if np.any(classes == c)]
+    fig, axes = plt.subplots(per_class, len(present), figsize=(0.45 * len(present), 0.5 * per_class + 0.4),
+                             squeeze=False)
+    for col, c in enumerate(present):
+        rows = np.flatnonzero(classes == c)[:per_class]
+        for r in range(per_class):
+            ax = axes[r, col]
+            ax.axis("off")
+            if r < len(rows):
+                ax.imshow(images[rows[r]].reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
+        axes[0, col].set_title(names[c], fontsize=8)
+    fig.suptitle(title)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05)
+    return fig
+
+
+def plot_page(image: np.ndarray, boxes=None, title: str = "", ax: plt.Axes | None = None) -> Figure:
+    """A page image with character boxes (y1, x1, y2, x2) drawn over it, one colour per line."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 9 * image.shape[0] / image.shape[1]))
+    else:
+        fig = ax.figure
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    colours = plt.cm.tab10.colors
+    for line, row in enumerate(boxes or []):
+        for y1, x1, y2, x2 in row:
+            ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.2,
+                                       edgecolor=colours[line % len(colours)]))
+    ax.set_title(title)
+    ax.axis("off")
+    return fig

@@ -1,0 +1,42 @@
+"""The stand-in against one real file of the course's data family (skipped when the file is absent)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+
+REAL_LETTERS = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "nist26_valid.mat"
+
+
+@pytest.fixture(scope="module")
+def real_letters():
+    if not REAL_LETTERS.is_file():
+        pytest.skip(f"{REAL_LETTERS} is absent")
+    contents = scipy.io.loadmat(REAL_LETTERS)
+    return contents["valid_data"], np.argmax(contents["valid_labels"], axis=1)
+
+
+def _ink(images):
+    return images.reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5
+
+
+def test_same_layout_and_value_range(real_letters, full_standin):
+    real, _ = real_letters
+    ours = full_standin.valid_data
+    assert real.dtype == ours.dtype and real.shape[1] == ours.shape[1]
+    for values in (real, ours):
+        assert -0.3 < values.min() < 0 and 1 < values.max() < 1.3
+    assert abs(np.median(real) - np.median(ours)) < 0.02
+
+
+def test_similar_ink_size_and_position(real_letters, full_standin):
+    real, _ = real_letters
+    ours = full_standin.valid_data[np.argmax(full_standin.valid_labels, axis=1) < 26]
+    r, o = _ink(real), _ink(ours)
+    assert abs(r.mean() - o.mean()) < 0.05, f"ink share real {r.mean():.3f}, stand-in {o.mean():.3f}"
+    for axis in (1, 2):  # height, then width of the ink's box
+        real_extent, our_extent = np.median(r.any(axis=axis).sum(1)), np.median(o.any(axis=axis).sum(1))
+        assert abs(real_extent - our_extent) <= 3, (axis, real_extent, our_extent)
+    real_mean_image, our_mean_image = r.mean(axis=0), o.mean(axis=0)
+    assert np.corrcoef(real_mean_image.ravel(), our_mean_image.ravel())[0, 1] > 0.9
