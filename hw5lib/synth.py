@@ -31,22 +31,37 @@ FONT_WEIGHTS = {"futural": 3.0, "rowmans": 2.0, "futuram": 1.0, "timesi": 0.3, "
 LOWER_CASE_SHARE = {"F": 0.35, "M": 0.65, "U": 0.55, "Y": 0.4, "E": 0.1, "N": 0.1, "B": 0.05, "Q": 0.05, "R": 0.05}
 SUPERSAMPLE = 3
 
-# Hand-print forms the fonts lack, drawn here as polylines (x, y) with y down, and the share of
-# their class's samples that use them: a barred I, a J with a top bar, crossed Z and 7, a flagged 1,
-# a W with rounded bottoms, a narrow P with a small bowl, and an R written in one stroke.
+# Hand-print forms the fonts lack, drawn here as polylines (x, y) with y down, each with the share of
+# its class's samples that use it: a barred I, a J with a top bar, crossed Z and 7, a flagged 1, a W
+# with rounded bottoms, a narrow P, R written in one stroke, A with a bar past its leg or a steep
+# right leg, an M whose middle stops halfway, a leaning N, a leaning O whose ends overlap.
+def _ellipse(start_deg: float, stop_deg: float, rx: float = 0.38, ry: float = 0.5, lean: float = 0.0,
+             steps: int = 20) -> list:
+    """Points of an ellipse drawn from one angle to another, leaning right by ``lean`` (x shift per unit of height)."""
+    angles = np.deg2rad(np.linspace(start_deg, stop_deg, steps))
+    return [(rx * np.cos(a) + lean * ry * np.sin(a), -ry * np.sin(a)) for a in angles]
+
+
 HAND_GLYPHS = {
-    "I": ([[(-0.35, -0.5), (0.35, -0.5)], [(0.0, -0.5), (0.0, 0.5)], [(-0.35, 0.5), (0.35, 0.5)]], 0.6),
-    "J": ([[(-0.2, -0.5), (0.45, -0.5)], [(0.15, -0.5), (0.15, 0.25), (0.05, 0.42), (-0.12, 0.5), (-0.28, 0.42),
-                                        (-0.35, 0.25)]], 0.45),
-    "Z": ([[(-0.4, -0.5), (0.4, -0.5), (-0.4, 0.5), (0.42, 0.5)], [(-0.2, 0.0), (0.2, 0.0)]], 0.2),
-    "7": ([[(-0.35, -0.5), (0.38, -0.5), (-0.05, 0.5)], [(-0.15, 0.0), (0.25, 0.0)]], 0.2),
-    "1": ([[(-0.25, -0.3), (0.05, -0.5), (0.05, 0.5)], [(-0.22, 0.5), (0.3, 0.5)]], 0.3),
-    "W": ([[(-0.5, -0.5), (-0.42, 0.2), (-0.32, 0.45), (-0.22, 0.5), (-0.1, 0.4), (0.0, 0.0), (0.1, 0.4), (0.22, 0.5),
-            (0.32, 0.45), (0.42, 0.2), (0.5, -0.5)]], 0.35),
-    "P": ([[(-0.2, 0.5), (-0.2, -0.5), (0.1, -0.5), (0.25, -0.42), (0.3, -0.27), (0.25, -0.12), (0.1, -0.05),
-            (-0.2, -0.05)]], 0.35),
-    "R": ([[(-0.28, 0.5), (-0.28, -0.5), (0.08, -0.5), (0.26, -0.4), (0.3, -0.24), (0.22, -0.08), (0.02, 0.0),
-            (-0.28, 0.0), (0.0, 0.0), (0.18, 0.2), (0.36, 0.5)]], 0.35),
+    "I": [([[(-0.35, -0.5), (0.35, -0.5)], [(0.0, -0.5), (0.0, 0.5)], [(-0.35, 0.5), (0.35, 0.5)]], 0.6)],
+    "J": [([[(-0.2, -0.5), (0.45, -0.5)], [(0.15, -0.5), (0.15, 0.25), (0.05, 0.42), (-0.12, 0.5), (-0.28, 0.42),
+                                         (-0.35, 0.25)]], 0.45)],
+    "Z": [([[(-0.4, -0.5), (0.4, -0.5), (-0.4, 0.5), (0.42, 0.5)], [(-0.2, 0.0), (0.2, 0.0)]], 0.2)],
+    "7": [([[(-0.35, -0.5), (0.38, -0.5), (-0.05, 0.5)], [(-0.15, 0.0), (0.25, 0.0)]], 0.2)],
+    "1": [([[(-0.25, -0.3), (0.05, -0.5), (0.05, 0.5)], [(-0.22, 0.5), (0.3, 0.5)]], 0.3)],
+    "W": [([[(-0.5, -0.5), (-0.42, 0.2), (-0.32, 0.45), (-0.22, 0.5), (-0.1, 0.4), (0.0, 0.0), (0.1, 0.4),
+             (0.22, 0.5), (0.32, 0.45), (0.42, 0.2), (0.5, -0.5)]], 0.35)],
+    "P": [([[(-0.2, 0.5), (-0.2, -0.5), (0.1, -0.5), (0.25, -0.42), (0.3, -0.27), (0.25, -0.12), (0.1, -0.05),
+             (-0.2, -0.05)]], 0.35)],
+    "R": [([[(-0.28, 0.5), (-0.28, -0.5), (0.08, -0.5), (0.26, -0.4), (0.3, -0.24), (0.22, -0.08), (0.02, 0.0),
+             (-0.28, 0.0), (0.0, 0.0), (0.18, 0.2), (0.36, 0.5)]], 0.25),
+          ([[(-0.28, 0.5), (-0.28, -0.5), (0.1, -0.5), (0.28, -0.38), (0.25, -0.2), (0.05, -0.1), (-0.28, -0.1),
+             (0.05, 0.12), (0.4, 0.5)]], 0.25)],
+    "A": [([[(-0.4, 0.5), (-0.02, -0.5), (0.02, -0.5), (0.4, 0.5)], [(0.3, 0.18), (-0.48, 0.14)]], 0.25),
+          ([[(-0.45, 0.5), (0.15, -0.5), (0.3, 0.5)], [(-0.25, 0.12), (0.3, 0.08)]], 0.25)],
+    "M": [([[(-0.45, 0.5), (-0.4, -0.5), (0.0, 0.1), (0.4, -0.5), (0.45, 0.5)]], 0.12)],
+    "N": [([[(-0.45, 0.5), (-0.2, -0.5), (0.2, 0.5), (0.45, -0.5)]], 0.3)],
+    "O": [([_ellipse(110, 480, lean=0.35)], 0.25), ([_ellipse(100, 460, rx=0.32, lean=0.5)], 0.2)],
 }
 
 
@@ -110,9 +125,9 @@ class Glyph:
 
 @lru_cache(maxsize=None)
 def load_glyph(font: str, char: str) -> Glyph:
-    """The glyph of ``char`` in ``font`` ('hand' for HAND_GLYPHS), densified every GLYPH_STEP."""
-    if font == "hand":
-        strokes = [np.asarray(s, dtype=float) for s in HAND_GLYPHS[char][0]]
+    """The glyph of ``char`` in ``font`` ('hand<i>' for form i of HAND_GLYPHS), densified every GLYPH_STEP."""
+    if font.startswith("hand"):
+        strokes = [np.asarray(s, dtype=float) for s in HAND_GLYPHS[char][int(font[4:])][0]]
     else:
         strokes = [np.asarray(s, dtype=float) for s in _font(font).strokes_for_text(char) if len(s) >= 2]
     if not strokes:
@@ -148,9 +163,11 @@ def _glyph_choices(label: int) -> list[tuple[str, str, float]]:
         lower = [(f, char.lower(), w) for f, w in FONT_WEIGHTS.items()]
         share = lower_share / (1 - lower_share) * capitals / sum(w for _, _, w in lower)
         options += [(f, c, w * share) for f, c, w in lower]
-    if char in HAND_GLYPHS:
-        share = HAND_GLYPHS[char][1]
-        options.append(("hand", char, share / (1 - share) * sum(w for _, _, w in options)))
+    forms = HAND_GLYPHS.get(char, [])
+    if forms:
+        total_share = sum(share for _, share in forms)
+        rest = sum(w for _, _, w in options)
+        options += [(f"hand{i}", char, share / (1 - total_share) * rest) for i, (_, share) in enumerate(forms)]
     return options
 
 
