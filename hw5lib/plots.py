@@ -97,7 +97,7 @@ def plot_character_grid(images: np.ndarray, labels: np.ndarray, per_class: int =
                 ax.imshow(images[rows[r]].reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
         axes[0, col].set_title(names[c], fontsize=8)
     fig.suptitle(title)
-    fig.subplots_adjust(wspace=0.05, hspace=0.05)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05, top=1 - 0.6 / (0.5 * per_class + 0.4) if title else 0.9)
     return fig
 
 
