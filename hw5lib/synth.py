@@ -30,6 +30,11 @@ FONT_WEIGHTS = {"futural": 3.0, "rowmans": 2.0, "futuram": 1.0, "timesi": 0.3, "
 # (see benchmarks/bench_standin.py, which reports accuracy on the other half too).
 LOWER_CASE_SHARE = {"F": 0.35, "M": 0.65, "U": 0.55, "Y": 0.4, "E": 0.1, "N": 0.1, "B": 0.05, "Q": 0.05, "R": 0.05}
 SUPERSAMPLE = 3
+# How big each letter is written relative to the others (the size of its ink box), measured on the
+# first half of a real NIST letter file (benchmarks/bench_standin.py reports the other half too).
+RELATIVE_SIZE = {"A": 0.89, "B": 1.01, "C": 0.86, "D": 1.02, "E": 0.91, "F": 1.01, "G": 1.06, "H": 0.92, "I": 1.09,
+                 "J": 1.02, "K": 0.94, "L": 1.06, "M": 0.85, "N": 0.89, "O": 0.8, "P": 0.91, "Q": 1.09, "R": 0.95,
+                 "S": 0.86, "T": 1.14, "U": 0.95, "V": 0.94, "W": 0.92, "X": 0.95, "Y": 0.96, "Z": 0.98}
 
 # Hand-print forms the fonts lack, drawn here as polylines (x, y) with y down, each with the share of
 # its class's samples that use it: a barred I, a J with a top bar, crossed Z and 7, a flagged 1, a W
@@ -192,8 +197,8 @@ def draw_style(label: int, rng: np.random.Generator, image_size: int = 32) -> St
         rounding=rng.uniform(0.0, 0.06),
         stroke_offset=rng.uniform(0.0, 0.03),
         vertex_jitter=rng.uniform(0.0, 0.05),
-        size=rng.uniform(15, 29) * scale,
-        max_width=30.0 * scale,
+        size=rng.uniform(15, 29) * scale * RELATIVE_SIZE.get(CLASS_NAMES[label], 1.0),
+        max_width=30.0 * scale * RELATIVE_SIZE.get(CLASS_NAMES[label], 1.0),
         centre=tuple(image_size / 2 + rng.normal(0, 0.8 * scale, 2)),
         pen=rng.uniform(2.2, 3.8) * scale,
         ink=rng.uniform(0.88, 1.0),
