@@ -28,6 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_nn.py
 	$(PY) benchmarks/bench_standin.py
+	$(PY) benchmarks/bench_training.py
 
 clean:
 	rm -rf build .pytest_cache

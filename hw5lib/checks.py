@@ -216,7 +216,7 @@ def check_training(seed: int = 0, epochs: int = 500) -> tuple[float, float]:
     x, y = toydata.make_toy_data()
     np.random.seed(seed)
     params = train.init_classifier(2, 25, 4)
-    history = train.train_classifier(x, y, params, epochs, 5, 1e-3, progress=False)
+    history = train.run_epochs(x, y, params, epochs, 5, 1e-3, progress=False)
     loss, acc = history["train_loss"][-1], history["train_acc"][-1]
     assert np.isfinite(loss), "the training loss became NaN or infinite: check the sign and size of the update"
     assert loss <= 35 and acc >= 0.75, (
@@ -288,3 +288,184 @@ def check_tanh_derivative(seed: int = 0) -> None:
     x = np.random.default_rng(seed).normal(0, 3, (5, 3))
     _close("tanh_derivative(x)", theory.tanh_derivative(x), 1 - np.tanh(x) ** 2, "d tanh/dx = 1 - tanh(x)^2",
            atol=1e-10)
+
+
+# ---------------------------------------------------------------- Q3
+
+
+def check_train_classifier(epochs: int = 3, seed: int = 0) -> dict:
+    """History keys, lengths and averages of ``train_classifier`` on the toy data."""
+    from hw5lib import toydata, train
+
+    x, y = toydata.make_toy_data(seed=seed)
+    np.random.seed(seed)
+    params = train.init_classifier(2, 10, 4)
+    history = train.train_classifier(x, y, params, epochs, 5, 1e-2, valid=(x[::2], y[::2]), progress=False)
+    want = {"train_loss", "train_acc", "valid_loss", "valid_acc"}
+    assert isinstance(history, dict) and want <= set(history), (
+        f"the history has keys {sorted(history) if isinstance(history, dict) else type(history)}; it needs {sorted(want)}")
+    for key in want:
+        assert len(history[key]) == epochs, f"history[{key!r}] has {len(history[key])} entries for {epochs} epochs"
+    v_loss, v_acc = train.evaluate(x[::2], y[::2], params)
+    if np.isclose(history["valid_loss"][-1], v_loss):
+        raise AssertionError("valid_loss is the total loss; record the average per example (divide by the count)")
+    _close("the last valid_loss", history["valid_loss"][-1], v_loss / len(x[::2]),
+           "measure it with evaluate() after the epoch and divide by the number of validation examples")
+    _close("the last valid_acc", history["valid_acc"][-1], v_acc, "measure it with evaluate() after the epoch")
+    assert 0 < history["train_loss"][0] < 5, (
+        f"train_loss {history['train_loss'][0]:.3g} is not an average per example (about log 4 = 1.39 at first)")
+    return history
+
+
+def check_confusion_matrix(n: int = 200, classes: int = 36, seed: int = 0) -> None:
+    """Counts [true, predicted] against counts made here, for one-hot rows and for indices."""
+    from hw5lib import metrics
+
+    rng = np.random.default_rng(seed)
+    true = rng.integers(0, classes, n)
+    pred = np.where(rng.uniform(size=n) < 0.6, true, rng.integers(0, classes, n))
+    want = np.zeros((classes, classes), dtype=int)
+    for t, p in zip(true, pred):
+        want[t, p] += 1
+    probs = rng.uniform(0, 0.5, (n, classes))
+    probs[np.arange(n), pred] = 1.0
+    got = metrics.confusion_matrix(np.eye(classes)[true], probs, classes)
+    _expect_shape("the confusion matrix", got, (classes, classes), "one row and one column per class")
+    if np.array_equal(got, want.T) and not np.array_equal(want, want.T):
+        raise AssertionError("the confusion matrix is transposed: rows are the true classes, columns the predictions")
+    _close("the confusion matrix", got, want, "entry [t, p] counts examples of class t predicted as p")
+    assert int(np.sum(got)) == n, f"the counts add up to {np.sum(got)}, not to the {n} examples"
+
+
+# ---------------------------------------------------------------- Q4
+
+
+def _trusted_autoencoder_forward(x: np.ndarray, params: dict) -> np.ndarray:
+    from hw5lib.autoencoder import AUTOENCODER_LAYERS
+
+    h = x
+    for name in AUTOENCODER_LAYERS:
+        pre = np.einsum("ni,io->no", h, params["W" + name]) + params["b" + name]
+        h = special.expit(pre) if name == AUTOENCODER_LAYERS[-1] else np.maximum(pre, 0.0)
+    return h
+
+
+def check_autoencoder_init(seed: int = 0) -> dict:
+    """Four layers 1024-32-32-32-1024 from ``initialize_weights``: shapes, zero biases, Xavier bounds."""
+    from hw5lib import autoencoder
+
+    np.random.seed(seed)
+    params = autoencoder.init_autoencoder()
+    sizes = autoencoder.AUTOENCODER_SIZES
+    for name, n_in, n_out in zip(autoencoder.AUTOENCODER_LAYERS, sizes[:-1], sizes[1:]):
+        assert "W" + name in params and "b" + name in params, f"init_autoencoder must create W{name} and b{name}"
+        _expect_shape(f"W{name}", params["W" + name], (n_in, n_out), "layer sizes are 1024-32-32-32-1024")
+        _expect_shape(f"b{name}", params["b" + name], (n_out,), "one bias per output")
+        bound = np.sqrt(6.0 / (n_in + n_out))
+        assert np.abs(params["W" + name]).max() <= bound + 1e-12 and np.all(params["b" + name] == 0), (
+            f"layer {name} is not initialised with initialize_weights (Xavier bound {bound:.3f}, zero biases)")
+    return params
+
+
+def check_autoencoder_forward(batch: int = 5, seed: int = 0) -> None:
+    """``reconstruct`` computes ReLU, ReLU, ReLU, sigmoid through the four layers."""
+    from hw5lib import autoencoder
+
+    rng = np.random.default_rng(seed)
+    params = {}
+    sizes = autoencoder.AUTOENCODER_SIZES
+    for name, n_in, n_out in zip(autoencoder.AUTOENCODER_LAYERS, sizes[:-1], sizes[1:]):
+        params["W" + name] = rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out))
+        params["b" + name] = rng.normal(0, 0.1, n_out)
+    x = rng.uniform(0, 1, (batch, sizes[0]))
+    got = autoencoder.reconstruct(x, params)
+    _expect_shape("reconstruct(x)", got, x.shape, "the output layer gives back 1024 values per image")
+    _close("reconstruct(x)", got, _trusted_autoencoder_forward(x, params),
+           "ReLU after layer1, layer2 and layer3, a sigmoid after the output layer", rtol=1e-6, atol=1e-9)
+
+
+def check_autoencoder_backward(batch: int = 3, seed: int = 0, max_coords: int = 60) -> gradcheck.GradCheckReport:
+    """``backward_squared_error`` against finite differences of sum((x_hat - x)^2)."""
+    from hw5lib import autoencoder
+
+    rng = np.random.default_rng(seed)
+    params = {}
+    sizes = autoencoder.AUTOENCODER_SIZES
+    for name, n_in, n_out in zip(autoencoder.AUTOENCODER_LAYERS, sizes[:-1], sizes[1:]):
+        params["W" + name] = rng.normal(0, 1.5 / np.sqrt(n_in), (n_in, n_out))
+        params["b" + name] = rng.normal(0, 0.2, n_out)
+    x = rng.uniform(0, 1, (batch, sizes[0]))
+    x_hat = autoencoder.reconstruct(x, params)
+    loss = autoencoder.backward_squared_error(x, x_hat, params)
+    want = float(np.sum((_trusted_autoencoder_forward(x, params) - x) ** 2))
+    _close("the returned loss", loss, want, "return the total squared error sum((x_hat - x)^2)", rtol=1e-6)
+    keys = [p + n for n in autoencoder.AUTOENCODER_LAYERS for p in ("W", "b")]
+    report = gradcheck.check_gradients(
+        params, lambda p: float(np.sum((_trusted_autoencoder_forward(x, p) - x) ** 2)), keys=keys,
+        max_coords=max_coords, seed=seed)
+    report.assert_ok(1e-6, what="the autoencoder's backward pass")
+    return report
+
+
+def check_momentum(seed: int = 0) -> None:
+    """Two steps of ``momentum_update`` against values computed here; one accumulator per parameter."""
+    from hw5lib import train
+
+    rng = np.random.default_rng(seed)
+    names = ("a", "b2")
+    params = {}
+    for name in names:
+        params["W" + name], params["b" + name] = rng.normal(size=(3, 2)), rng.normal(size=2)
+    start = {k: v.copy() for k, v in params.items()}
+    grads = [{k: rng.normal(size=v.shape) for k, v in start.items()} for _ in range(2)]
+    lr, mu = 0.1, 0.9
+    want = {k: v.copy() for k, v in start.items()}
+    velocity = {k: np.zeros_like(v) for k, v in start.items()}
+    for step in grads:
+        for key in want:
+            velocity[key] = mu * velocity[key] - lr * step[key]
+            want[key] = want[key] + velocity[key]
+        for key, g in step.items():
+            params["grad_" + key] = g
+        train.momentum_update(params, lr, names, mu)
+    for key in want:
+        assert "M_" + key in params, f"keep the accumulator of {key} in params['M_{key}']"
+        if np.allclose(params[key], start[key] - (want[key] - start[key])):
+            raise AssertionError(f"{key} moved the wrong way: the step is P = P + M with M = 0.9 M - lr * grad")
+        _close(key + " after two steps", params[key], want[key],
+               "M = 0.9 M - learning_rate * grad, then P = P + M, with M starting at zero")
+
+
+def check_psnr(seed: int = 0) -> None:
+    """Per-image PSNR in dB for images in [0, 1]."""
+    from hw5lib import metrics
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, (4, 64))
+    x_hat = np.clip(x + rng.normal(0, 0.05, x.shape), 0, 1)
+    want = 10 * np.log10(1.0 / np.mean((x - x_hat) ** 2, axis=1))
+    got = np.asarray(metrics.psnr(x, x_hat))
+    _expect_shape("psnr(x, x_hat)", got, (4,), "one value per image (row)")
+    if np.allclose(got, want + 20 * np.log10(255)):
+        raise AssertionError("PSNR uses a peak of 255; these images are in [0, 1], so the peak is 1")
+    _close("psnr(x, x_hat)", got, want, "10 log10(1 / mean squared error of the row)", rtol=1e-6)
+
+
+def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> dict:
+    """A few epochs of ``train_autoencoder`` on random images: history right, loss falling, rate decaying."""
+    from hw5lib import autoencoder, train
+
+    rng = np.random.default_rng(seed)
+    x = (rng.uniform(size=(72, 1024)) < np.linspace(0.2, 0.8, 1024)).astype(float)
+    np.random.seed(seed)
+    params = autoencoder.init_autoencoder()
+    history = train.train_autoencoder(x, params, epochs=epochs, batch_size=36, learning_rate=3e-4, decay=0.5,
+                                      decay_every=2, progress=False)
+    assert len(history.get("train_loss", [])) == epochs, "history['train_loss'] needs one total per epoch"
+    losses = history["train_loss"]
+    assert losses[-1] < losses[0], f"the loss did not fall over {epochs} epochs: {np.round(losses, 1)}"
+    assert losses[0] > 72 * 1024 * 0.05, "train_loss must be the total squared error over the epoch, not a mean"
+    rates = history.get("learning_rate", [])
+    assert np.allclose(rates, [3e-4 * 0.5 ** (e // 2) for e in range(epochs)]), (
+        f"learning rates {rates}: multiply by decay after every decay_every epochs")
+    return history

@@ -24,9 +24,7 @@ def run_demo(out: Path) -> int:
     np.random.seed(s["seed"])
     params = train.init_classifier(x.shape[1], s["hidden"], y.shape[1])
     loss0, acc0 = train.evaluate(x, y, params)
-    history = train.train_classifier(
-        x, y, params, s["epochs"], s["batch_size"], s["learning_rate"], desc="toy training"
-    )
+    history = train.run_epochs(x, y, params, s["epochs"], s["batch_size"], s["learning_rate"])
     loss, acc = history["train_loss"][-1], history["train_acc"][-1]
     print(f"Q2.4 toy net 2-{s['hidden']}-4, lr {s['learning_rate']}, batch {s['batch_size']}, {s['epochs']} epochs")
     print(f"  before training: total loss {loss0:.2f}, accuracy {acc0:.3f}")

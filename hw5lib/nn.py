@@ -128,7 +128,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     ### BEGIN SOLUTION
     x = np.asarray(x, dtype=float)
     z = np.exp(-np.abs(x))  # exponent <= 0: never overflows
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    s = 1.0 / (1.0 + z)  # sigma(|x|)
+    return np.where(x >= 0, s, z * s)  # sigma(-|x|) = z / (1 + z)
     ### END SOLUTION
 
 
@@ -216,5 +217,6 @@ def get_random_batches(x: np.ndarray, y: np.ndarray, batch_size: int) -> list[tu
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     ### BEGIN SOLUTION
     order = np.random.permutation(len(x))
-    return [(x[idx], y[idx]) for idx in np.array_split(order, range(batch_size, len(x), batch_size))]
+    x_shuffled, y_shuffled = x[order], y[order]  # one copy; the batches are slices of it
+    return [(x_shuffled[i:i + batch_size], y_shuffled[i:i + batch_size]) for i in range(0, len(x), batch_size)]
     ### END SOLUTION

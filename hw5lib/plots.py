@@ -43,15 +43,15 @@ def plot_activations_and_derivatives(
     return fig
 
 
-def plot_history(history: Mapping[str, list[float]], title: str = "") -> Figure:
-    """Loss and accuracy per epoch from a ``train_classifier`` history (train, and valid if present)."""
+def plot_history(history: Mapping[str, list[float]], title: str = "", loss_label: str = "total cross-entropy") -> Figure:
+    """Loss and accuracy per epoch from a training history (train, and valid if present)."""
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.5))
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     for split in ("train", "valid"):
         if f"{split}_loss" in history:
             ax_loss.plot(epochs, history[f"{split}_loss"], label=split)
             ax_acc.plot(epochs, history[f"{split}_acc"], label=split)
-    ax_loss.set(xlabel="epoch", ylabel="total cross-entropy", title="loss")
+    ax_loss.set(xlabel="epoch", ylabel=loss_label, title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
     for ax in (ax_loss, ax_acc):
         ax.legend()
@@ -115,4 +115,81 @@ def plot_page(image: np.ndarray, boxes=None, title: str = "", ax: plt.Axes | Non
                                        edgecolor=colours[line % len(colours)]))
     ax.set_title(title)
     ax.axis("off")
+    return fig
+
+
+def plot_weight_grid(W: np.ndarray, title: str = "", grid: tuple[int, int] = (8, 8)) -> Figure:
+    """Each column of a first-layer W [1024, units] as a 32x32 image, in an 8x8 grid."""
+    rows, cols = grid
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.7, rows * 0.7 + 0.4))
+    for unit, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if unit < W.shape[1]:
+            ax.imshow(W[:, unit].reshape(32, 32).T, cmap="gray")
+    fig.suptitle(title)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05)
+    return fig
+
+
+def plot_learning_rate_study(histories: Mapping[str, Mapping[str, list[float]]]) -> Figure:
+    """Average loss and accuracy per epoch, training (solid) and validation (dashed), one colour per run."""
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for (label, history), colour in zip(histories.items(), plt.cm.tab10.colors):
+        epochs = np.arange(1, len(history["train_loss"]) + 1)
+        for split, style in (("train", "-"), ("valid", "--")):
+            if f"{split}_loss" in history:
+                ax_loss.plot(epochs, history[f"{split}_loss"], style, color=colour, label=f"{label} {split}")
+                ax_acc.plot(epochs, history[f"{split}_acc"], style, color=colour, label=f"{label} {split}")
+    ax_loss.set(xlabel="epoch", ylabel="average cross-entropy", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
+    ax_acc.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def top_confused_pairs(counts: np.ndarray, names: str, k: int = 8) -> list[tuple[int, str, str]]:
+    """The k pairs of different classes confused most often, both directions added: (count, a, b)."""
+    both = counts + counts.T
+    pairs = [(int(both[i, j]), names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
+    return sorted(pairs, key=lambda p: -p[0])[:k]
+
+
+def plot_confusion(counts: np.ndarray, names: str, title: str = "", k: int = 8) -> Figure:
+    """The confusion matrix (rows: true class, columns: predicted) with the top confused pairs listed."""
+    fig, ax = plt.subplots(figsize=(8.5, 7.5))
+    image = ax.imshow(counts, cmap="Blues")
+    ax.set_xticks(range(len(names)), list(names), fontsize=7)
+    ax.set_yticks(range(len(names)), list(names), fontsize=7)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    fig.colorbar(image, ax=ax, fraction=0.04)
+    pairs = ", ".join(f"{a}/{b} {n}" for n, a, b in top_confused_pairs(counts, names, k))
+    fig.text(0.02, 0.01, "most confused: " + pairs, fontsize=8)
+    return fig
+
+
+def plot_loss_curve(losses: list[float], title: str = "", ylabel: str = "total squared error") -> Figure:
+    """One loss value per epoch."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(np.arange(1, len(losses) + 1), losses)
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(originals: np.ndarray, rows: Mapping[str, np.ndarray], titles: list[str] | None = None
+                         ) -> Figure:
+    """Originals in the first row, then one row per reconstruction method, images in the course layout."""
+    n = len(originals)
+    all_rows = {"original": originals, **rows}
+    fig, axes = plt.subplots(len(all_rows), n, figsize=(n * 0.9, len(all_rows) * 1.0), squeeze=False)
+    for r, (label, images) in enumerate(all_rows.items()):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(images[c].reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if titles and r == 0:
+                ax.set_title(titles[c], fontsize=8)
+        axes[r, 0].set_ylabel(label, fontsize=8)
+    fig.subplots_adjust(wspace=0.05, hspace=0.1)
     return fig

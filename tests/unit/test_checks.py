@@ -115,3 +115,88 @@ def test_training_with_a_flipped_update_is_caught(monkeypatch):
     monkeypatch.setattr(train, "train_epoch", lambda x, y, p, b, lr: real_epoch(x, y, p, b, -lr))
     with pytest.raises(AssertionError, match="goal <= 35"):
         checks.check_training(epochs=100)
+
+
+# ---------------------------------------------------------------- Q3 and Q4 checks
+
+
+def test_new_checks_pass_on_the_reference():
+    checks.check_train_classifier()
+    checks.check_confusion_matrix()
+    checks.check_momentum()
+    checks.check_psnr()
+    checks.check_autoencoder_init()
+    checks.check_autoencoder_forward()
+    checks.check_autoencoder_training()
+
+
+def test_transposed_confusion_matrix_is_caught(monkeypatch):
+    from hw5lib import metrics
+
+    real = metrics.confusion_matrix
+    monkeypatch.setattr(metrics, "confusion_matrix", lambda t, p, n=36: real(t, p, n).T)
+    with pytest.raises(AssertionError, match="transposed"):
+        checks.check_confusion_matrix()
+
+
+def test_flipped_momentum_is_caught(monkeypatch):
+    def flipped(params, learning_rate, names, momentum=0.9):
+        for name in names:
+            for key in ("W" + name, "b" + name):
+                v = momentum * params.get("M_" + key, 0) - learning_rate * params["grad_" + key]
+                params["M_" + key] = v
+                params[key] = params[key] - v
+
+    monkeypatch.setattr(train, "momentum_update", flipped)
+    with pytest.raises(AssertionError, match="moved the wrong way"):
+        checks.check_momentum()
+
+
+def test_psnr_on_the_wrong_range_is_caught(monkeypatch):
+    from hw5lib import metrics
+
+    real = metrics.psnr
+    monkeypatch.setattr(metrics, "psnr", lambda x, y, data_range=1.0: real(x, y, 255.0))
+    with pytest.raises(AssertionError, match="peak of 255"):
+        checks.check_psnr()
+
+
+def test_total_instead_of_average_valid_loss_is_caught(monkeypatch):
+    real = train.train_classifier
+
+    def totals(x, y, params, epochs, batch_size, learning_rate, valid=None, progress=True, desc=""):
+        history = real(x, y, params, epochs, batch_size, learning_rate, valid, progress)
+        history["valid_loss"] = [v * len(valid[0]) for v in history["valid_loss"]]
+        return history
+
+    monkeypatch.setattr(train, "train_classifier", totals)
+    with pytest.raises(AssertionError, match="valid_loss is the total loss"):
+        checks.check_train_classifier()
+
+
+def test_wrong_autoencoder_output_activation_is_caught(monkeypatch):
+    from hw5lib import autoencoder
+
+    def all_relu(x, params):
+        h = x
+        for name in autoencoder.AUTOENCODER_LAYERS:
+            h = nn.forward(h, params, name, nn.relu)
+        return h
+
+    monkeypatch.setattr(autoencoder, "reconstruct", all_relu)
+    with pytest.raises(AssertionError, match="a sigmoid after the output layer"):
+        checks.check_autoencoder_forward()
+
+
+def test_autoencoder_backward_without_the_factor_two_is_caught(monkeypatch):
+    from hw5lib import autoencoder
+
+    def half_gradient(x, x_hat, params):
+        delta = nn.backwards(x_hat - x, params, "output", nn.sigmoid_deriv)
+        for name in ("layer3", "layer2", "layer1"):
+            delta = nn.backwards(delta, params, name, nn.relu_deriv)
+        return float(np.sum((x_hat - x) ** 2))
+
+    monkeypatch.setattr(autoencoder, "backward_squared_error", half_gradient)
+    with pytest.raises(AssertionError, match="autoencoder's backward pass"):
+        checks.check_autoencoder_backward()

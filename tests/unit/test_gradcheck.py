@@ -95,7 +95,7 @@ def test_student_checker_on_the_trained_toy_net_sums_below_1e_4():
     x, y = toydata.make_toy_data()
     np.random.seed(0)
     params = train.init_classifier(2, 25, 4)
-    train.train_classifier(x, y, params, 20, 5, 1e-3, progress=False)
+    train.run_epochs(x, y, params, 20, 5, 1e-3, progress=False)
     probs = train.classify(x, params)
     delta = nn.backwards(probs - y, params, "output", nn.linear_deriv)
     nn.backwards(delta, params, "layer1", nn.sigmoid_deriv)
