@@ -293,7 +293,7 @@ def check_tanh_derivative(seed: int = 0) -> None:
 # ---------------------------------------------------------------- Q3
 
 
-def check_train_classifier(epochs: int = 3, seed: int = 0) -> dict:
+def check_train_classifier(epochs: int = 3, seed: int = 0) -> None:
     """History keys, lengths and averages of ``train_classifier`` on the toy data."""
     from hw5lib import toydata, train
 
@@ -314,7 +314,6 @@ def check_train_classifier(epochs: int = 3, seed: int = 0) -> dict:
     _close("the last valid_acc", history["valid_acc"][-1], v_acc, "measure it with evaluate() after the epoch")
     assert 0 < history["train_loss"][0] < 5, (
         f"train_loss {history['train_loss'][0]:.3g} is not an average per example (about log 4 = 1.39 at first)")
-    return history
 
 
 def check_confusion_matrix(n: int = 200, classes: int = 36, seed: int = 0) -> None:
@@ -350,7 +349,7 @@ def _trusted_autoencoder_forward(x: np.ndarray, params: dict) -> np.ndarray:
     return h
 
 
-def check_autoencoder_init(seed: int = 0) -> dict:
+def check_autoencoder_init(seed: int = 0) -> None:
     """Four layers 1024-32-32-32-1024 from ``initialize_weights``: shapes, zero biases, Xavier bounds."""
     from hw5lib import autoencoder
 
@@ -364,7 +363,6 @@ def check_autoencoder_init(seed: int = 0) -> dict:
         bound = np.sqrt(6.0 / (n_in + n_out))
         assert np.abs(params["W" + name]).max() <= bound + 1e-12 and np.all(params["b" + name] == 0), (
             f"layer {name} is not initialised with initialize_weights (Xavier bound {bound:.3f}, zero biases)")
-    return params
 
 
 def check_autoencoder_forward(batch: int = 5, seed: int = 0) -> None:
@@ -451,7 +449,7 @@ def check_psnr(seed: int = 0) -> None:
     _close("psnr(x, x_hat)", got, want, "10 log10(1 / mean squared error of the row)", rtol=1e-6)
 
 
-def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> dict:
+def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> None:
     """A few epochs of ``train_autoencoder`` on random images: history right, loss falling, rate decaying."""
     from hw5lib import autoencoder, train
 
@@ -468,4 +466,3 @@ def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> dict:
     rates = history.get("learning_rate", [])
     assert np.allclose(rates, [3e-4 * 0.5 ** (e // 2) for e in range(epochs)]), (
         f"learning rates {rates}: multiply by decay after every decay_every epochs")
-    return history
