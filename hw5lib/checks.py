@@ -349,6 +349,18 @@ def _trusted_autoencoder_forward(x: np.ndarray, params: dict) -> np.ndarray:
     return h
 
 
+def _random_autoencoder(rng: np.random.Generator, batch: int, weight_scale: float, bias_scale: float
+                        ) -> tuple[dict, np.ndarray]:
+    """Random weights for the autoencoder's layers (non-zero biases) and a batch of inputs in [0, 1]."""
+    from hw5lib.autoencoder import AUTOENCODER_LAYERS, AUTOENCODER_SIZES
+
+    params = {}
+    for name, n_in, n_out in zip(AUTOENCODER_LAYERS, AUTOENCODER_SIZES[:-1], AUTOENCODER_SIZES[1:]):
+        params["W" + name] = rng.normal(0, weight_scale / np.sqrt(n_in), (n_in, n_out))
+        params["b" + name] = rng.normal(0, bias_scale, n_out)
+    return params, rng.uniform(0, 1, (batch, AUTOENCODER_SIZES[0]))
+
+
 def check_autoencoder_init(seed: int = 0) -> None:
     """Four layers 1024-32-32-32-1024 from ``initialize_weights``: shapes, zero biases, Xavier bounds."""
     from hw5lib import autoencoder
@@ -369,13 +381,7 @@ def check_autoencoder_forward(batch: int = 5, seed: int = 0) -> None:
     """``reconstruct`` computes ReLU, ReLU, ReLU, sigmoid through the four layers."""
     from hw5lib import autoencoder
 
-    rng = np.random.default_rng(seed)
-    params = {}
-    sizes = autoencoder.AUTOENCODER_SIZES
-    for name, n_in, n_out in zip(autoencoder.AUTOENCODER_LAYERS, sizes[:-1], sizes[1:]):
-        params["W" + name] = rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out))
-        params["b" + name] = rng.normal(0, 0.1, n_out)
-    x = rng.uniform(0, 1, (batch, sizes[0]))
+    params, x = _random_autoencoder(np.random.default_rng(seed), batch, weight_scale=1.0, bias_scale=0.1)
     got = autoencoder.reconstruct(x, params)
     _expect_shape("reconstruct(x)", got, x.shape, "the output layer gives back 1024 values per image")
     _close("reconstruct(x)", got, _trusted_autoencoder_forward(x, params),
@@ -386,13 +392,7 @@ def check_autoencoder_backward(batch: int = 3, seed: int = 0, max_coords: int = 
     """``backward_squared_error`` against finite differences of sum((x_hat - x)^2)."""
     from hw5lib import autoencoder
 
-    rng = np.random.default_rng(seed)
-    params = {}
-    sizes = autoencoder.AUTOENCODER_SIZES
-    for name, n_in, n_out in zip(autoencoder.AUTOENCODER_LAYERS, sizes[:-1], sizes[1:]):
-        params["W" + name] = rng.normal(0, 1.5 / np.sqrt(n_in), (n_in, n_out))
-        params["b" + name] = rng.normal(0, 0.2, n_out)
-    x = rng.uniform(0, 1, (batch, sizes[0]))
+    params, x = _random_autoencoder(np.random.default_rng(seed), batch, weight_scale=1.5, bias_scale=0.2)
     x_hat = autoencoder.reconstruct(x, params)
     loss = autoencoder.backward_squared_error(x, x_hat, params)
     want = float(np.sum((_trusted_autoencoder_forward(x, params) - x) ** 2))
