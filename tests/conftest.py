@@ -13,3 +13,11 @@ def full_standin():
     from hw5lib import data
 
     return data.load_nist36(standin=True, progress=False)
+
+
+@pytest.fixture(scope="session")
+def reading_params(full_standin):
+    """The Q3 reference network trained on the stand-in (cached in the user cache after the first time)."""
+    from hw5lib import data, ocr_model
+
+    return ocr_model.reading_network(data.standin_folder() / "q3_reference.npz", progress=False)
