@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_nn.py
 	$(PY) benchmarks/bench_standin.py
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_ocr.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -466,3 +466,108 @@ def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> None:
     rates = history.get("learning_rate", [])
     assert np.allclose(rates, [3e-4 * 0.5 ** (e // 2) for e in range(epochs)]), (
         f"learning rates {rates}: multiply by decay after every decay_every epochs")
+
+
+# ---------------------------------------------------------------- Q5
+
+
+def _page_truth(page) -> list:
+    return [b for row in page.boxes for b in row]
+
+
+def check_find_letters(seed: int = 0, min_recall: float = 0.95) -> None:
+    """``findLetters`` on a synthetic page: boxes over every character (in any order) and a binary ink image."""
+    from hw5lib import ocr, ocr_eval, pages
+
+    rng = np.random.default_rng(seed)
+    words = ["PAGE", "INK", "LINE", "READ", "2024", "HAND", "WRITE", "NOTE", "7 DAYS"]
+    page = pages.synthesize_page([" ".join(rng.choice(words, 2)) for _ in range(3)], seed=seed)
+    result = ocr.findLetters(page.image)
+    assert isinstance(result, tuple) and len(result) == 2, "findLetters returns (boxes, binary)"
+    boxes, binary = result
+    assert all(len(b) == 4 for b in boxes), "each box is (y1, x1, y2, x2)"
+    _expect_shape("the binary image", binary, page.image.shape[:2], "one value per pixel of the page")
+    assert set(np.unique(np.asarray(binary, dtype=float))) <= {0.0, 1.0}, "the binary image holds 0.0 and 1.0 only"
+    ink = np.asarray(binary) > 0.5
+    assert (ink & page.ink).sum() > 0.7 * page.ink.sum(), "ink must be 1.0 and paper 0.0 in the binary image"
+    truth = _page_truth(page)
+    recall = ocr_eval.box_recall([tuple(b) for b in boxes], truth)
+    if recall < min_recall and boxes:
+        swapped = ocr_eval.box_recall([(b[1], b[0], b[3], b[2]) for b in boxes], truth)
+        if swapped >= min_recall:
+            raise AssertionError("boxes are (x1, y1, x2, y2); the handout's order is (y1, x1, y2, x2)")
+    assert recall >= min_recall, (
+        f"{len(boxes)} boxes found for {len(truth)} characters, {recall:.0%} of them matched (IoU >= 0.5); "
+        "check the threshold, the morphology and which components you drop")
+
+
+def check_find_letters_inputs() -> None:
+    """A blank page gives no boxes; uint8, grey and RGBA pages are read like float RGB."""
+    from hw5lib import ocr, pages
+
+    for blank in (np.ones((300, 400, 3)), np.full((200, 300), 0.7)):
+        boxes, binary = ocr.findLetters(blank)
+        assert len(boxes) == 0, f"a blank page gave {len(boxes)} boxes; an empty page has no characters"
+        _expect_shape("the binary image of a blank page", binary, blank.shape[:2], "one value per pixel")
+    page = pages.synthesize_page(["AB 12"], seed=5)
+    count = len(ocr.findLetters(page.image)[0])
+    for label, image in (("uint8", (page.image * 255).astype(np.uint8)), ("grey", page.image.mean(axis=2)),
+                         ("RGBA", np.dstack([page.image, np.ones(page.image.shape[:2])]))):
+        assert len(ocr.findLetters(image)[0]) == count, f"a {label} page gives other boxes than the same float RGB page"
+
+
+def check_group_lines(seed: int = 0) -> None:
+    """Shuffled boxes of three sloping lines with mixed heights come back as the lines, left to right."""
+    from hw5lib import ocr
+
+    rng = np.random.default_rng(seed)
+    pitch, slope = rng.uniform(150, 220), rng.uniform(-0.12, 0.12)
+    truth = []
+    for line in range(3):
+        row = []
+        for i in range(int(rng.integers(5, 12))):
+            height, cx = rng.uniform(30, 70), 100 + 62 * i
+            cy = 200 + pitch * line + slope * cx
+            row.append((int(cy - height / 2), int(cx - 20), int(cy + height / 2), int(cx + 20)))
+        truth.append(row)
+    shuffled = [b for row in truth for b in row]
+    rng.shuffle(shuffled)
+    got = ocr.group_lines([tuple(b) for b in shuffled])
+    assert [len(line) for line in got] == [len(line) for line in truth], (
+        f"lines of {[len(line) for line in got]} boxes; expected {[len(line) for line in truth]}: group by the "
+        "vertical position along each line, relative to the characters' height")
+    assert [list(map(tuple, line)) for line in got] == truth, "lines run top to bottom and boxes left to right"
+
+
+def check_crop_to_input() -> None:
+    """An upright bar becomes a 1024-long row in the NIST36 layout: upright, dark ink on white, centred."""
+    from hw5lib import ocr
+
+    binary = np.zeros((200, 240))
+    binary[40:160, 100:112] = 1.0
+    binary[40:52, 100:170] = 1.0  # a bar with a top arm to the right: like a capital gamma
+    row = np.asarray(ocr.crop_to_input(binary, (40, 100, 160, 170)))
+    _expect_shape("crop_to_input's result", row, (1024,), "a flattened 32x32 image")
+    image = row.reshape(32, 32).T
+    ink = image < 0.5
+    assert ink.any() and image.max() > 0.9, "ink must be dark (about 0) on white paper (about 1)"
+    rows, cols = np.nonzero(ink)
+    assert rows.min() >= 1 and rows.max() <= 30 and cols.min() >= 1, "leave a margin: pad to a square first"
+    top_width = ink[rows.min():rows.min() + 3].sum(axis=1).max()
+    side_height = ink[:, cols.min():cols.min() + 3].sum(axis=0).max()
+    assert top_width > 8 and side_height > 15, (
+        "the character is not upright: transpose the 32x32 image before flattening, as the NIST36 rows are")
+
+
+def check_read_text(params: dict, min_accuracy: float = 0.70) -> dict:
+    """``read_text`` on the four sample pages: at least ``min_accuracy`` of the characters right on each."""
+    from hw5lib import ocr, ocr_eval, pages
+
+    scores = {}
+    for page in pages.sample_pages(include_photos=False):
+        text = ocr.read_text(page.image, params)
+        assert isinstance(text, list) and all(isinstance(t, str) for t in text), "read_text returns a list of strings"
+        scores[page.name] = ocr_eval.character_accuracy(text, page.lines)
+        assert scores[page.name] >= min_accuracy, (
+            f"{page.name}: {scores[page.name]:.0%} of the characters right, below {min_accuracy:.0%}; read {text}")
+    return scores

@@ -200,3 +200,46 @@ def test_autoencoder_backward_without_the_factor_two_is_caught(monkeypatch):
     monkeypatch.setattr(autoencoder, "backward_squared_error", half_gradient)
     with pytest.raises(AssertionError, match="autoencoder's backward pass"):
         checks.check_autoencoder_backward()
+
+
+# ---------------------------------------------------------------- Q5 checks
+
+
+def test_q5_checks_pass_on_the_reference():
+    checks.check_find_letters()
+    checks.check_find_letters_inputs()
+    checks.check_group_lines()
+    checks.check_crop_to_input()
+
+
+def test_boxes_as_x_then_y_are_named(monkeypatch):
+    from hw5lib import ocr
+
+    real = ocr.findLetters
+    monkeypatch.setattr(ocr, "findLetters", lambda image: ([(b[1], b[0], b[3], b[2]) for b in real(image)[0]],
+                                                           real(image)[1]))
+    with pytest.raises(AssertionError, match=r"boxes are \(x1, y1, x2, y2\)"):
+        checks.check_find_letters()
+
+
+def test_crop_without_the_transpose_is_caught(monkeypatch):
+    from hw5lib import ocr
+
+    real = ocr.crop_to_input
+    monkeypatch.setattr(ocr, "crop_to_input", lambda binary, box: real(binary, box).reshape(32, 32).T.reshape(-1))
+    with pytest.raises(AssertionError, match="transpose the 32x32 image"):
+        checks.check_crop_to_input()
+
+
+def test_lines_by_fixed_pixel_bands_are_caught(monkeypatch):
+    from hw5lib import ocr
+
+    def bands(boxes):
+        rows = {}
+        for b in boxes:
+            rows.setdefault(b[0] // 100, []).append(b)
+        return [sorted(r, key=lambda b: b[1]) for _, r in sorted(rows.items())]
+
+    monkeypatch.setattr(ocr, "group_lines", bands)
+    with pytest.raises(AssertionError, match="lines of"):
+        checks.check_group_lines()
