@@ -521,7 +521,7 @@ def check_group_lines(seed: int = 0) -> None:
     from hw5lib import ocr
 
     rng = np.random.default_rng(seed)
-    pitch, slope = rng.uniform(150, 220), rng.uniform(-0.12, 0.12)
+    pitch, slope = rng.uniform(150, 220), rng.choice([-1, 1]) * rng.uniform(0.08, 0.15)
     truth = []
     for line in range(3):
         row = []
