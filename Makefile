@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench release clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest
+
+release: $(STAMP)
+	$(PY) -m grading --course build/course release
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_nn.py

@@ -59,11 +59,11 @@ def check_initialize_weights(in_size: int = 2, out_size: int = 25, name: str = "
     _expect_shape(f"W{name}", W, (in_size, out_size), "W is [in_size, out_size]")
     _expect_shape(f"b{name}", b, (out_size,), "b is 1-D with one entry per output")
     assert np.all(b == 0), f"b{name} should start at zero, got values up to {np.abs(b).max():.3g}"
-    bound = np.sqrt(6.0 / (in_size + out_size))
-    assert np.abs(W).max() <= bound + 1e-12, (
-        f"W{name} has entries up to {np.abs(W).max():.4f}, beyond the Xavier bound sqrt(6/(in+out)) = {bound:.4f}")
-    assert W.size < 50 or np.abs(W).max() > 0.8 * bound, (
-        f"W{name} stays within {np.abs(W).max():.4f}; draw uniformly over the whole range +-{bound:.4f}")
+    limit = (6.0 / (in_size + out_size)) ** 0.5
+    assert np.abs(W).max() <= limit + 1e-12, (
+        f"W{name} has entries up to {np.abs(W).max():.4f}, beyond the Xavier bound sqrt(6/(in+out)) = {limit:.4f}")
+    assert W.size < 50 or np.abs(W).max() > 0.8 * limit, (
+        f"W{name} stays within {np.abs(W).max():.4f}; draw uniformly over the whole range +-{limit:.4f}")
     if W.size >= 1000:
         want = np.sqrt(2.0 / (in_size + out_size))
         assert abs(W.std() - want) < 0.1 * want, (

@@ -1,7 +1,7 @@
 """Q2: the pieces of a fully connected network, written with NumPy only.
 
-Student-fillable file. Fill in the regions marked ``### BEGIN SOLUTION`` / ``### END SOLUTION``
-(in your copy they read ``raise NotImplementedError``). Function names, signatures and the keys of
+Student-fillable file. Fill in the functions whose bodies read ``raise NotImplementedError`` in
+your copy. Function names, signatures and the keys of
 the ``params`` dict are fixed by the handout: the notebooks and the autograder call them.
 
 The params dict holds, for a layer called ``name``:

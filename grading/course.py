@@ -1,0 +1,81 @@
+"""The nbgrader course folder: source built from notebooks/ and hw5lib/, and the student release."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from grading.layout import PROJECT_ROOT, student_files
+from grading.release import solution_lines, strip_solutions, verify_release, write_zip
+
+ASSIGNMENT = "hw5"
+CONFIG_TEMPLATE = '''\
+# Written by `python -m grading build`; edit grading/ in the project instead.
+c = get_config()  # noqa: F821 (provided by nbgrader)
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.course_id = "hw5"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.npz", "feedback"]
+# Student-fillable files stay the student's at autograde time; every other file is replaced by the
+# instructor's copy (from pyproject.toml [tool.hw5.student-files]).
+c.Autograde.exclude_overwriting = {{"hw5": {student_files!r}}}
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.ExecutePreprocessor.timeout = {cell_timeout}
+'''
+
+
+def build_course(root: Path, cell_timeout: int = 120) -> Path:
+    """Write root/nbgrader_config.py and root/source/hw5/ (notebooks without outputs' files, hw5lib)."""
+    source = root / "source" / ASSIGNMENT
+    if source.exists():
+        shutil.rmtree(source)
+    source.mkdir(parents=True)
+    for notebook in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
+        shutil.copy2(notebook, source / notebook.name)
+    shutil.copytree(PROJECT_ROOT / "hw5lib", source / "hw5lib",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.npz"))
+    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
+        root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout))
+    return source
+
+
+def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run an nbgrader command in the course folder with this interpreter's nbgrader (and its tools on PATH)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True,
+                          env=env)
+
+
+def release(root: Path) -> Path:
+    """Generate the student release, strip the .py solutions, verify it and zip it; return the zip's path."""
+    result = nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", "--create")
+    released = root / "release" / ASSIGNMENT
+    if result.returncode != 0 or not released.is_dir():
+        raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    for rel in student_files():
+        path = released / rel
+        path.write_text(strip_solutions(path.read_text(), rel))
+    secrets = solution_lines({rel: (root / "source" / ASSIGNMENT / rel).read_text() for rel in student_files()})
+    secrets |= _notebook_solution_lines(root / "source" / ASSIGNMENT)
+    problems = verify_release(released, secrets)
+    if problems:
+        raise RuntimeError("the release is not fit to hand out:\n  " + "\n  ".join(problems))
+    return write_zip(released, root / f"{ASSIGNMENT}_release.zip")
+
+
+def _notebook_solution_lines(source: Path) -> set[str]:
+    """Long lines of the reference answers in the notebooks (written answers and hidden tests)."""
+    import nbformat
+
+    secrets = set()
+    for path in source.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and cell.cell_type == "markdown":
+                secrets |= {line.strip() for line in cell.source.splitlines() if len(line.strip()) >= 40}
+            if "BEGIN HIDDEN TESTS" in cell.source:
+                hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+                secrets |= {line.strip() for line in hidden.splitlines() if len(line.strip()) >= 25}
+    return secrets

@@ -1,0 +1,109 @@
+"""The student release: stubs in place of solutions, nothing of the reference left, a working package."""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+from grading import course
+from grading.layout import student_files
+from grading.release import solution_lines, strip_solutions, verify_release
+
+SAMPLE = '''def area(w, h):
+    """Area of a w x h rectangle."""
+    if w < 0:
+        raise ValueError("negative width")
+    ### BEGIN SOLUTION
+    result = w * h
+    return result
+    ### END SOLUTION
+
+
+def given():
+    return 1
+'''
+
+
+def test_a_region_becomes_a_stub_that_keeps_signature_docstring_and_given_code():
+    out = strip_solutions(SAMPLE)
+    assert 'def area(w, h):\n    """Area of a w x h rectangle."""' in out
+    assert 'raise ValueError("negative width")' in out
+    assert '    raise NotImplementedError("write area: see its docstring and the notebook")' in out
+    assert "result = w * h" not in out and "SOLUTION" not in out
+    assert "def given():\n    return 1" in out
+    namespace = {}
+    exec(out, namespace)
+    with pytest.raises(NotImplementedError, match="write area"):
+        namespace["area"](2, 3)
+
+
+@pytest.mark.parametrize("broken,message", [
+    (SAMPLE.replace("    ### END SOLUTION\n", ""), "never closed"),
+    (SAMPLE.replace("    ### BEGIN SOLUTION\n", ""), "without a region to end"),
+    (SAMPLE.replace("    result = w * h\n", "    ### BEGIN SOLUTION\n"), "starts inside another"),
+])
+def test_unbalanced_markers_are_reported(broken, message):
+    with pytest.raises(ValueError, match=message):
+        strip_solutions(broken, "sample.py")
+
+
+def test_solution_lines_leave_out_lines_that_appear_outside_regions():
+    lines = solution_lines({"a.py": SAMPLE + "x = 1  # result = w * h is not code here\n"})
+    assert lines == set()  # both solution lines are shorter than 20 characters
+    long_sample = SAMPLE.replace("result = w * h", "result_of_the_area = w * h * 1")
+    assert solution_lines({"a.py": long_sample}) == {"result_of_the_area = w * h * 1"}
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    course.build_course(root)
+    archive = course.release(root)
+    return root, archive
+
+
+def test_release_is_verified_zipped_and_configured(released):
+    root, archive = released
+    names = zipfile.ZipFile(archive).namelist()
+    for notebook in ("01_theory", "02_fully_connected", "03_training", "04_autoencoder", "05_ocr"):
+        assert f"hw5/{notebook}.ipynb" in names
+    assert "hw5/hw5lib/nn.py" in names and not any("__pycache__" in n for n in names)
+    config = (root / "nbgrader_config.py").read_text()
+    assert repr(student_files()) in config and "exclude_overwriting" in config
+
+
+def test_released_functions_raise_with_a_hint(released):
+    root, _ = released
+    probe = subprocess.run(
+        [sys.executable, "-c", "import numpy as np\nfrom hw5lib import nn\ntry:\n nn.softmax(np.zeros((1, 2)))\n"
+         "except NotImplementedError as e:\n print('stub:', e)"],
+        cwd=root / "release" / "hw5", capture_output=True, text=True)
+    assert "stub: write softmax" in probe.stdout, probe.stderr
+
+
+def test_released_notebooks_hold_no_answers_or_hidden_tests(released):
+    root, _ = released
+    nb = nbformat.read(root / "release" / "hw5" / "02_fully_connected.ipynb", as_version=4)
+    sources = [c.source for c in nb.cells]
+    assert sum(s == "YOUR ANSWER HERE" for s in sources) == 2
+    assert not any("HIDDEN" in s or "BEGIN SOLUTION" in s for s in sources)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_verification_catches_planted_leaks(released, tmp_path):
+    root, _ = released
+    copy = tmp_path / "hw5"
+    shutil.copytree(root / "release" / "hw5", copy)
+    secrets = solution_lines({rel: (root / "source" / "hw5" / rel).read_text() for rel in student_files()})
+    assert verify_release(copy, secrets) == []
+    with open(copy / "hw5lib" / "plots.py", "a") as fh:
+        fh.write("\n    shifted = x - np.max(x, axis=1, keepdims=True)\n")
+    with open(copy / "hw5lib" / "nn.py", "a") as fh:
+        fh.write("\n### BEGIN SOLUTION\n")
+    problems = verify_release(copy, secrets)
+    assert any("plots.py holds a reference solution line" in p for p in problems)
+    assert any("nn.py still holds '### BEGIN SOLUTION'" in p for p in problems)
+    assert not any("does not import" in p for p in problems)  # a marker is only a comment: it still imports
