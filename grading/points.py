@@ -23,6 +23,20 @@ def load_points(path: Path = POINTS_FILE) -> dict[str, dict[str, float]]:
         return tomllib.load(fh)
 
 
+# The handout's questions; a grade_id belongs to the longest question id it starts with.
+QUESTIONS = ("q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_4", "q1_5", "q1_6", "q2_1_1", "q2_1_2", "q2_1_3",
+             "q2_2_1", "q2_2_2", "q2_2_3", "q2_3", "q2_4", "q2_5", "q3_1", "q3_2", "q3_3", "q3_4", "q4_1", "q4_2_1",
+             "q4_2_2", "q4_3_1", "q4_3_2", "q5_1", "q5_2", "q5_3", "q5_4")
+
+
+def question_of(grade_id: str) -> str:
+    """The handout question ('Q2.3') a grade cell belongs to."""
+    matches = [q for q in QUESTIONS if grade_id == q or grade_id.startswith(q + "_")]
+    if not matches:
+        raise ValueError(f"grade_id {grade_id!r} names no handout question; start it with one of {QUESTIONS}")
+    return max(matches, key=len).replace("_", ".").upper()
+
+
 def graded_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """The notebook's grade cells by grade_id."""
     return {

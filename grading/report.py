@@ -1,0 +1,57 @@
+"""The grade table (CSV, one column per handout question) and the students' feedback."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from grading.autograde import automatic_scores
+from grading.course import ASSIGNMENT, nbgrader
+from grading.points import question_of
+
+
+def question_table(root: Path) -> tuple[list[str], dict[str, dict[str, float]], dict[str, float]]:
+    """(questions, {student: {question: automatic score}}, {question: automatic maximum})."""
+    scores = automatic_scores(root)
+    maxima: dict[str, float] = {}
+    for gid, (_, maximum) in next(iter(scores.values()), {}).items():  # every student has the same cells
+        maxima[question_of(gid)] = maxima.get(question_of(gid), 0.0) + maximum
+    table: dict[str, dict[str, float]] = {}
+    for student, cells in sorted(scores.items()):
+        row = table.setdefault(student, {})
+        for gid, (score, _) in cells.items():
+            row[question_of(gid)] = row.get(question_of(gid), 0.0) + score
+    questions = sorted(maxima, key=lambda q: [int(part) for part in q[1:].split(".")])
+    return questions, table, maxima
+
+
+def write_csv(root: Path, path: Path) -> Path:
+    """Write the automatic grades per question and in total, one row per student."""
+    questions, table, maxima = question_table(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student", *questions, "automatic total", "automatic maximum"])
+        for student, row in table.items():
+            writer.writerow([student, *(f"{row.get(q, 0.0):g}" for q in questions),
+                             f"{sum(row.values()):g}", f"{sum(maxima.values()):g}"])
+    return path
+
+
+def format_table(root: Path) -> str:
+    """The grade table as text for the terminal."""
+    questions, table, maxima = question_table(root)
+    head = f"{'student':<14}" + "".join(f"{q:>7}" for q in questions) + f"{'total':>9}"
+    lines = [head, f"{'(maximum)':<14}" + "".join(f"{maxima[q]:>7g}" for q in questions) + f"{sum(maxima.values()):>9g}"]
+    for student, row in table.items():
+        lines.append(f"{student:<14}" + "".join(f"{row.get(q, 0.0):>7g}" for q in questions)
+                     + f"{sum(row.values()):>9g}")
+    return "\n".join(lines)
+
+
+def generate_feedback(root: Path) -> Path:
+    """HTML feedback per student with nbgrader (root/feedback/<student>/hw5/*.html)."""
+    result = nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_feedback failed:\n{result.stdout[-1500:]}{result.stderr[-1500:]}")
+    return root / "feedback"
