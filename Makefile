@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/hw5 demo --out build/demo
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m grading --course build/demo/course demo
+	$(PY) -m grading --course build/demo/course demo
 
 test: $(STAMP)
 	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest

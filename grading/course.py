@@ -22,12 +22,12 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.npz
 # instructor's copy (from pyproject.toml [tool.hw5.student-files]).
 c.Autograde.exclude_overwriting = {{"hw5": {student_files!r}}}
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
-c.ExecutePreprocessor.timeout = {cell_timeout}
+c.Execute.timeout = {cell_timeout}  # seconds per cell
 '''
 
 
 def build_course(root: Path, cell_timeout: int = 120) -> Path:
-    """Write root/nbgrader_config.py and root/source/hw5/ (notebooks without outputs' files, hw5lib)."""
+    """Write root/nbgrader_config.py and root/source/hw5/ (the notebooks and hw5lib)."""
     source = root / "source" / ASSIGNMENT
     if source.exists():
         shutil.rmtree(source)
