@@ -1,10 +1,9 @@
-"""Shared test settings: figures never open a window."""
+"""Shared test settings and fixtures: figures never open a window; the stand-in and the reading network."""
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
-
-import pytest
 
 
 @pytest.fixture(scope="session")
