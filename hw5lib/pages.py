@@ -156,7 +156,7 @@ def synthesize_page(lines: list[str], seed: int, style: PhotoStyle = PhotoStyle(
     boxes, index = [], 0
     for line in lines:
         row = []
-        for char in line.replace(" ", ""):
+        for _ in line.replace(" ", ""):
             rs, cs = found[index]
             row.append((rs.start, cs.start, rs.stop, cs.stop))
             index += 1
