@@ -36,9 +36,23 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
         shutil.copy2(notebook, source / notebook.name)
     shutil.copytree(PROJECT_ROOT / "hw5lib", source / "hw5lib",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.npz"))
+    (source / "requirements.txt").write_text(student_requirements())
     (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout))
     return source
+
+
+INSTRUCTOR_ONLY = {"nbgrader", "nbval"}
+
+
+def student_requirements() -> str:
+    """requirements.txt for the release: the project's runtime dependencies without the instructors' tools."""
+    import tomllib
+
+    with open(PROJECT_ROOT / "pyproject.toml", "rb") as fh:
+        dependencies = tomllib.load(fh)["project"]["dependencies"]
+    kept = [d for d in dependencies if d.split(">")[0].split("=")[0].strip().lower() not in INSTRUCTOR_ONLY]
+    return "# pip install -r requirements.txt\n" + "\n".join(kept) + "\n"
 
 
 def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:

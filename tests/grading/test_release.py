@@ -71,6 +71,10 @@ def test_release_is_verified_zipped_and_configured(released):
     for notebook in ("01_theory", "02_fully_connected", "03_training", "04_autoencoder", "05_ocr"):
         assert f"hw5/{notebook}.ipynb" in names
     assert "hw5/hw5lib/nn.py" in names and not any("__pycache__" in n for n in names)
+    requirements = zipfile.ZipFile(archive).read("hw5/requirements.txt").decode()
+    for needed in ("numpy", "scikit-image", "jupyterlab", "hershey-fonts", "pooch", "rapidfuzz", "tqdm"):
+        assert needed in requirements
+    assert "nbgrader" not in requirements and "nbval" not in requirements
     config = (root / "nbgrader_config.py").read_text()
     assert repr(student_files()) in config and "exclude_overwriting" in config
 
