@@ -61,6 +61,18 @@ def file_name(split: str) -> str:
     return f"nist36_{split}.mat"
 
 
+def holds_all_splits(folder: Path) -> bool:
+    """True when ``folder`` holds the three course files."""
+    return all((folder / file_name(s)).is_file() for s in SPLITS)
+
+
+def standin_forced(standin: bool | None = None) -> bool:
+    """True when the stand-in must be used: ``standin=True``, or HW5_STANDIN set and not overridden."""
+    if standin is not None:
+        return standin
+    return os.environ.get("HW5_STANDIN", "") not in ("", "0")
+
+
 def cache_dir() -> Path:
     """The user cache of the bundle (HW5_CACHE overrides it)."""
     if os.environ.get("HW5_CACHE"):
@@ -192,7 +204,7 @@ def build_standin(folder: Path, per_class: dict[str, int] | None = None, workers
 def load_standin(progress: bool = True) -> Nist36:
     """The stand-in, built and cached on first use."""
     folder = standin_folder()
-    if not all((folder / file_name(s)).is_file() for s in SPLITS):
+    if not holds_all_splits(folder):
         print(f"hw5: drawing the offline NIST36 stand-in once (about 15 s), cached in {folder}", file=sys.stderr)
         build_standin(folder, progress=progress)
     return Nist36(**_read_folder(folder), source=f"stand-in {folder}")
@@ -204,8 +216,7 @@ def load_nist36(folder: str | os.PathLike | None = None, standin: bool | None = 
 
     ``standin=True`` (or HW5_STANDIN=1) always uses the stand-in; ``standin=False`` requires real files.
     """
-    forced = standin is True or (standin is None and os.environ.get("HW5_STANDIN", "") not in ("", "0"))
-    if not forced:
+    if not standin_forced(standin):
         real = find_real_files(folder)
         if real is not None:
             return Nist36(**_read_folder(real), source=f"real {real}")
@@ -248,9 +259,9 @@ def fetch_nist36(dest: str | os.PathLike | None = None, url: str | None = None, 
 
 def describe(folder: str | os.PathLike | None = None) -> str:
     """One paragraph saying which data ``load_nist36`` would use and where it looked (DataError on a problem)."""
-    lines = [f"  {name:<28} {path}{'  <- real files' if all((path / file_name(s)).is_file() for s in SPLITS) else ''}"
+    lines = [f"  {name:<28} {path}{'  <- real files' if holds_all_splits(path) else ''}"
              for name, path in candidate_folders(folder)]
-    forced = os.environ.get("HW5_STANDIN", "") not in ("", "0")
+    forced = standin_forced()
     real = None if forced else find_real_files(folder)
     cached = standin_folder()
     if real is not None:
