@@ -19,9 +19,10 @@ from grading.course import ASSIGNMENT, build_course, release
 
 
 def _export(root: Path) -> None:
-    csv_path = report.write_csv(root, root / "grades.csv")
+    grades = report.question_table(root)
+    csv_path = report.write_csv(grades, root / "grades.csv")
     feedback = report.generate_feedback(root)
-    print(report.format_table(root))
+    print(report.format_table(grades))
     print(f"\ngrades: {csv_path}\nfeedback: {feedback}/<student>/{ASSIGNMENT}/*.html")
 
 

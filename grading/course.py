@@ -56,18 +56,24 @@ def student_requirements() -> str:
 
 
 def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run an nbgrader command in the course folder with this interpreter's nbgrader (and its tools on PATH)."""
+    """Run an nbgrader command in the course folder with this interpreter's nbgrader (and its tools on PATH).
+
+    Raises RuntimeError with the end of nbgrader's output when the command fails.
+    """
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True,
-                          env=env)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True,
+                            env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {args[0]} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return result
 
 
 def release(root: Path) -> Path:
     """Generate the student release, strip the .py solutions, verify it and zip it; return the zip's path."""
     result = nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", "--create")
     released = root / "release" / ASSIGNMENT
-    if result.returncode != 0 or not released.is_dir():
-        raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    if not released.is_dir():
+        raise RuntimeError(f"nbgrader generate_assignment wrote no {released}:\n{result.stdout[-2000:]}")
     for rel in student_files():
         path = released / rel
         path.write_text(strip_solutions(path.read_text(), rel))

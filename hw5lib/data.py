@@ -185,12 +185,13 @@ def build_standin(folder: Path, per_class: dict[str, int] | None = None, workers
     from hw5lib import synth
 
     per_class = per_class or PER_CLASS
+    version = standin_key()
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
         for split in SPLITS:
             labels = np.repeat(np.arange(len(CLASS_NAMES)), per_class[split])
-            data = synth.render_split(labels, split, standin_key(), workers=workers, progress=progress)
+            data = synth.render_split(labels, split, version, workers=workers, progress=progress)
             one_hot = np.eye(len(CLASS_NAMES), dtype=np.uint8)[labels]
             scipy.io.savemat(work / file_name(split), {f"{split}_data": data, f"{split}_labels": one_hot})
         if folder.exists():
@@ -205,7 +206,7 @@ def load_standin(progress: bool = True) -> Nist36:
     """The stand-in, built and cached on first use."""
     folder = standin_folder()
     if not holds_all_splits(folder):
-        print(f"hw5: drawing the offline NIST36 stand-in once (about 15 s), cached in {folder}", file=sys.stderr)
+        print(f"hw5: drawing the offline NIST36 stand-in once (about 20 s), cached in {folder}", file=sys.stderr)
         build_standin(folder, progress=progress)
     return Nist36(**_read_folder(folder), source=f"stand-in {folder}")
 

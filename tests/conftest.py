@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 
 @pytest.fixture(scope="session")
 def full_standin():
-    """The full-size offline stand-in, from the user cache (drawn once, about 15 s, if absent)."""
+    """The full-size offline stand-in, from the user cache (drawn once, about 20 s, if absent)."""
     from hw5lib import data
 
     return data.load_nist36(standin=True, progress=False)
