@@ -3,8 +3,8 @@
     build      write the nbgrader course folder (nbgrader_config.py, source/hw5)
     release    build, generate the student release, strip and verify it, write a zip
     collect    copy submissions from an LMS export (a folder of per-student zips or folders)
-    autograde  autograde every collected submission with nbgrader
-    export     write grades.csv (automatic points per question) and HTML feedback, print the table
+    autograde  autograde the collected submissions with nbgrader, --jobs at a time, each sandboxed
+    export     write grades.csv (automatic points per question), print the table and where the feedback is
     demo       all of it on two sample submissions: the reference solution and the blank release
 """
 
@@ -20,10 +20,16 @@ from grading.course import ASSIGNMENT, build_course, release
 
 def _export(root: Path) -> None:
     grades = report.question_table(root)
-    csv_path = report.write_csv(grades, root / "grades.csv")
-    feedback = report.generate_feedback(root)
+    csv_path = report.write_csv(grades, root / "grades.csv", report.problems(root))
     print(report.format_table(grades))
-    print(f"\ngrades: {csv_path}\nfeedback: {feedback}/<student>/{ASSIGNMENT}/*.html")
+    for student, problem in report.problems(root).items():
+        print(f"  {student}: {problem}")
+    print(f"\ngrades: {csv_path}\nfeedback: {root / 'feedback'}/<student>/{ASSIGNMENT}/summary.html and one page per notebook")
+
+
+def _limits(args: argparse.Namespace) -> autograde.Limits:
+    return autograde.Limits(cell_timeout=args.cell_timeout, submission_seconds=args.time_limit,
+                            memory_gb=args.memory_gb)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,9 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     steps.add_parser("release", help="build, generate the student release, strip and verify it, write a zip")
     collect_step = steps.add_parser("collect", help="copy submissions from an LMS export into submitted/")
     collect_step.add_argument("export", type=Path, help="folder holding one zip or folder per student")
-    steps.add_parser("autograde", help="autograde every collected submission with nbgrader")
-    steps.add_parser("export", help="write grades.csv and HTML feedback, print the table")
-    steps.add_parser("demo", help="build, release, autograde the reference and the blank release, export")
+    grade_step = steps.add_parser("autograde", help="autograde the collected submissions with nbgrader, each in a "
+                                  "sandboxed workspace; a rerun grades only new or changed submissions")
+    demo_step = steps.add_parser("demo", help="build, release, autograde the reference and the blank release, export")
+    for step in (grade_step, demo_step):
+        defaults = autograde.Limits()
+        step.add_argument("--jobs", type=int, default=2, help="submissions graded at a time (default: 2)")
+        step.add_argument("--force", action="store_true", help="grade again even where a current result exists")
+        step.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, metavar="S",
+                          help=f"seconds one cell may run (default: {defaults.cell_timeout})")
+        step.add_argument("--time-limit", type=int, default=defaults.submission_seconds, metavar="S",
+                          help=f"seconds a whole submission may take (default: {defaults.submission_seconds})")
+        step.add_argument("--memory-gb", type=float, default=defaults.memory_gb, metavar="GB",
+                          help=f"address-space limit of a submission's processes (default: {defaults.memory_gb})")
+    steps.add_parser("export", help="write grades.csv, print the table and where the feedback is")
     args = parser.parse_args(argv)
     root = args.course
     try:
@@ -56,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             autograde.add_submission(root, "blank", root / "release" / ASSIGNMENT)
             print("autograding two sample submissions (the reference solution, the blank release)...")
         if args.step in ("autograde", "demo"):
-            autograde.autograde(root)
+            graded = autograde.autograde(root, jobs=args.jobs, force=args.force or args.step == "demo",
+                                         limits=_limits(args))
+            print(f"graded {len(graded)} submission(s); {len(autograde.submissions(root)) - len(graded)} "
+                  "already had a current result" + ("" if args.force else " (use --force to grade them again)"))
         if args.step in ("export", "demo"):
             _export(root)
     except RuntimeError as exc:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from grading.autograde import automatic_scores
-from grading.course import ASSIGNMENT, nbgrader
+from grading.autograde import automatic_scores, load_results
 from grading.points import question_of
 
 
@@ -28,16 +27,24 @@ def question_table(root: Path) -> GradeTable:
     return questions, table, maxima
 
 
-def write_csv(grades: GradeTable, path: Path) -> Path:
-    """Write the automatic grades per question and in total, one row per student."""
+def problems(root: Path) -> dict[str, str]:
+    """{student: the reasons of their run} for the submissions whose grading met a problem."""
+    return {student: "; ".join(result.reasons) for student, result in load_results(root).items() if result.reasons}
+
+
+def write_csv(grades: GradeTable, path: Path, notes: dict[str, str] | None = None) -> Path:
+    """Write the automatic grades per question and in total, one row per student, with any problems of the run."""
     questions, table, maxima = grades
+    notes = notes or {}
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["student", *questions, "automatic total", "automatic maximum"])
+        writer.writerow(["student", *questions, "automatic total", "automatic maximum", "problems"])
         for student, row in table.items():
             writer.writerow([student, *(f"{row.get(q, 0.0):g}" for q in questions),
-                             f"{sum(row.values()):g}", f"{sum(maxima.values()):g}"])
+                             f"{sum(row.values()):g}", f"{sum(maxima.values()):g}", notes.get(student, "")])
+    tmp.replace(path)
     return path
 
 
@@ -50,9 +57,3 @@ def format_table(grades: GradeTable) -> str:
         lines.append(f"{student:<14}" + "".join(f"{row.get(q, 0.0):>7g}" for q in questions)
                      + f"{sum(row.values()):>9g}")
     return "\n".join(lines)
-
-
-def generate_feedback(root: Path) -> Path:
-    """HTML feedback per student with nbgrader (root/feedback/<student>/hw5/*.html)."""
-    nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
-    return root / "feedback"

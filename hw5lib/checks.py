@@ -2,8 +2,10 @@
 
 Provided file (replaced by the instructor's copy when grading). Each check builds its own inputs
 from a seed, calls the student's function and raises AssertionError with a message that says what
-is wrong and what to look at. Where it can, a check tests one function alone: the inputs of
-``backwards`` are built here, so a mistake in ``forward`` does not cost the points of Q2.3.
+is wrong and what to look at. A check tests one function alone: its inputs are built here (the cache
+``backwards`` reads is made by trusted code), and when grading, ``@grades`` runs the function under
+test on the reference copies of every other student function (``hw5lib.isolation``), so a mistake in
+``forward`` costs the points of Q2.2 and not those of Q2.4, Q3 or Q5 as well.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from scipy import special
 
 from hw5lib import gradcheck
+from hw5lib.isolation import grades, grading_with_reference
 
 _ACTIVATIONS = {
     "sigmoid": (special.expit, "sigmoid", "sigmoid_deriv"),
@@ -47,6 +50,7 @@ def _close(what: str, got, want, hint: str, rtol: float = 1e-7, atol: float = 1e
 # ---------------------------------------------------------------- Q2.1.2
 
 
+@grades("nn.initialize_weights")
 def check_initialize_weights(in_size: int = 2, out_size: int = 25, name: str = "layer1", seed: int = 0) -> None:
     """Shapes, zero 1-D biases, Xavier bounds and spread of ``initialize_weights``."""
     nn = _nn()
@@ -74,6 +78,7 @@ def check_initialize_weights(in_size: int = 2, out_size: int = 25, name: str = "
 # ---------------------------------------------------------------- Q2.2.1
 
 
+@grades("nn.sigmoid")
 def check_sigmoid(seed: int = 0) -> None:
     """Values, shape and no overflow warning at +-1000."""
     nn = _nn()
@@ -89,6 +94,7 @@ def check_sigmoid(seed: int = 0) -> None:
     _close("sigmoid(x)", s, special.expit(x), "sigmoid(x) = 1 / (1 + exp(-x))", rtol=1e-6, atol=1e-12)
 
 
+@grades("nn.forward")
 def check_forward(in_size: int = 3, out_size: int = 4, batch: int = 5, activation: str = "sigmoid",
                   seed: int = 0) -> None:
     """Output and cache of ``forward`` for a layer with random weights and biases."""
@@ -113,6 +119,7 @@ def check_forward(in_size: int = 3, out_size: int = 4, batch: int = 5, activatio
 # ---------------------------------------------------------------- Q2.2.2 and Q2.2.3
 
 
+@grades("nn.softmax")
 def check_softmax(rows: int = 4, cols: int = 6, seed: int = 0, scale: float = 3.0) -> None:
     """Row-wise softmax, its shift invariance, and no overflow for large inputs."""
     nn = _nn()
@@ -132,6 +139,7 @@ def check_softmax(rows: int = 4, cols: int = 6, seed: int = 0, scale: float = 3.
            "subtract each row's maximum before exp so large inputs do not overflow")
 
 
+@grades("nn.compute_loss_and_acc")
 def check_loss_and_acc(rows: int = 8, classes: int = 5, seed: int = 0) -> None:
     """Summed cross-entropy and accuracy against values computed here."""
     nn = _nn()
@@ -153,6 +161,7 @@ def check_loss_and_acc(rows: int = 8, classes: int = 5, seed: int = 0) -> None:
 # ---------------------------------------------------------------- Q2.3
 
 
+@grades("nn.backwards")
 def check_backwards(in_size: int = 4, out_size: int = 3, batch: int = 6, activation: str = "sigmoid",
                     seed: int = 0) -> gradcheck.GradCheckReport:
     """``backwards`` alone: its cache is built here, its gradients are compared with finite differences."""
@@ -188,6 +197,7 @@ def check_backwards(in_size: int = 4, out_size: int = 3, batch: int = 6, activat
 # ---------------------------------------------------------------- Q2.4
 
 
+@grades("nn.get_random_batches")
 def check_batches(n: int = 23, batch_size: int = 5, seed: int = 0) -> None:
     """Every example once, pairs kept together, batch sizes right, order shuffled."""
     nn = _nn()
@@ -209,6 +219,7 @@ def check_batches(n: int = 23, batch_size: int = 5, seed: int = 0) -> None:
     assert not np.array_equal(ids, np.arange(n)), "the batches follow the original order: shuffle first"
 
 
+@grades("train.train_epoch")
 def check_training(seed: int = 0, epochs: int = 500) -> tuple[float, float]:
     """Toy training with the handout's settings must reach total loss <= 35 and accuracy >= 0.75."""
     from hw5lib import toydata, train
@@ -228,6 +239,7 @@ def check_training(seed: int = 0, epochs: int = 500) -> tuple[float, float]:
 # ---------------------------------------------------------------- Q2.5
 
 
+@grades("my_gradcheck.numerical_gradients", "my_gradcheck.relative_error")
 def check_numerical_gradients(seed: int = 0) -> None:
     """The student's own checker: central differences, every W and b entry, params left unchanged."""
     from hw5lib import my_gradcheck
@@ -258,6 +270,7 @@ def check_numerical_gradients(seed: int = 0) -> None:
 # ---------------------------------------------------------------- Q1 companions
 
 
+@grades("theory.sigmoid_derivative")
 def check_sigmoid_derivative(seed: int = 0) -> None:
     """``theory.sigmoid_derivative`` against a central difference of the logistic function."""
     from hw5lib import theory
@@ -270,6 +283,7 @@ def check_sigmoid_derivative(seed: int = 0) -> None:
     _close("sigmoid_derivative(x)", got, want, "d sigma/dx = sigma(x) (1 - sigma(x))", rtol=1e-6, atol=1e-9)
 
 
+@grades("theory.tanh_from_sigmoid")
 def check_tanh_from_sigmoid(seed: int = 0) -> None:
     """``theory.tanh_from_sigmoid`` equals tanh and is built without np.tanh."""
     from hw5lib import theory
@@ -281,6 +295,7 @@ def check_tanh_from_sigmoid(seed: int = 0) -> None:
     _close("tanh_from_sigmoid(x)", got, np.tanh(x), "tanh(x) = 2 sigma(2x) - 1", atol=1e-10)
 
 
+@grades("theory.tanh_derivative")
 def check_tanh_derivative(seed: int = 0) -> None:
     """``theory.tanh_derivative`` against 1 - tanh(x)^2."""
     from hw5lib import theory
@@ -293,6 +308,7 @@ def check_tanh_derivative(seed: int = 0) -> None:
 # ---------------------------------------------------------------- Q3
 
 
+@grades("train.train_classifier")
 def check_train_classifier(epochs: int = 3, seed: int = 0) -> None:
     """History keys, lengths and averages of ``train_classifier`` on the toy data."""
     from hw5lib import toydata, train
@@ -316,6 +332,35 @@ def check_train_classifier(epochs: int = 3, seed: int = 0) -> None:
         f"train_loss {history['train_loss'][0]:.3g} is not an average per example (about log 4 = 1.39 at first)")
 
 
+def _train_q3_network(settings: dict) -> tuple[dict, dict]:
+    """(params, history) of the Q3.1 run with these settings, seeded as notebook 03 seeds it."""
+    from hw5lib import data, train
+
+    nist = data.load_nist36(progress=False)
+    np.random.seed(0)
+    params = train.init_classifier(1024, settings["hidden"], 36)
+    history = train.train_classifier(nist.train_data, nist.train_labels, params, settings["epochs"],
+                                     settings["batch_size"], settings["learning_rate"],
+                                     valid=(nist.valid_data, nist.valid_labels), progress=False)
+    return params, history
+
+
+@grades("train.train_classifier")
+def check_trained_network(history: dict, settings: dict) -> None:
+    """Q3.1's run trains for settings['epochs'] epochs and reaches settings['target_accuracy'].
+
+    Students: checks the notebook's history. Grading: the run is repeated with the notebook's settings,
+    the student's ``train_classifier`` and reference copies of everything it calls.
+    """
+    if grading_with_reference():
+        history = _train_q3_network(settings)[1]
+    assert len(history["valid_acc"]) == settings["epochs"], (
+        f"{len(history['valid_acc'])} epochs recorded; train for settings['epochs'] = {settings['epochs']}")
+    assert history["valid_acc"][-1] >= settings["target_accuracy"], (
+        f"validation accuracy {history['valid_acc'][-1]:.3f} is below {settings['target_accuracy']}: check "
+        "train_epoch and train_classifier, or tune the learning rate and batch size")
+
+@grades("metrics.confusion_matrix")
 def check_confusion_matrix(n: int = 200, classes: int = 36, seed: int = 0) -> None:
     """Counts [true, predicted] against counts made here, for one-hot rows and for indices."""
     from hw5lib import metrics
@@ -361,6 +406,7 @@ def _random_autoencoder(rng: np.random.Generator, batch: int, weight_scale: floa
     return params, rng.uniform(0, 1, (batch, AUTOENCODER_SIZES[0]))
 
 
+@grades("autoencoder.init_autoencoder")
 def check_autoencoder_init(seed: int = 0) -> None:
     """Four layers 1024-32-32-32-1024 from ``initialize_weights``: shapes, zero biases, Xavier bounds."""
     from hw5lib import autoencoder
@@ -377,6 +423,7 @@ def check_autoencoder_init(seed: int = 0) -> None:
             f"layer {name} is not initialised with initialize_weights (Xavier bound {bound:.3f}, zero biases)")
 
 
+@grades("autoencoder.reconstruct")
 def check_autoencoder_forward(batch: int = 5, seed: int = 0) -> None:
     """``reconstruct`` computes ReLU, ReLU, ReLU, sigmoid through the four layers."""
     from hw5lib import autoencoder
@@ -388,6 +435,7 @@ def check_autoencoder_forward(batch: int = 5, seed: int = 0) -> None:
            "ReLU after layer1, layer2 and layer3, a sigmoid after the output layer", rtol=1e-6, atol=1e-9)
 
 
+@grades("autoencoder.backward_squared_error")
 def check_autoencoder_backward(batch: int = 3, seed: int = 0, max_coords: int = 60) -> gradcheck.GradCheckReport:
     """``backward_squared_error`` against finite differences of sum((x_hat - x)^2)."""
     from hw5lib import autoencoder
@@ -405,6 +453,7 @@ def check_autoencoder_backward(batch: int = 3, seed: int = 0, max_coords: int = 
     return report
 
 
+@grades("train.momentum_update")
 def check_momentum(seed: int = 0) -> None:
     """Two steps of ``momentum_update`` against values computed here; one accumulator per parameter."""
     from hw5lib import train
@@ -434,6 +483,7 @@ def check_momentum(seed: int = 0) -> None:
                "M = 0.9 M - learning_rate * grad, then P = P + M, with M starting at zero")
 
 
+@grades("metrics.psnr")
 def check_psnr(seed: int = 0) -> None:
     """Per-image PSNR in dB for images in [0, 1]."""
     from hw5lib import metrics
@@ -449,6 +499,7 @@ def check_psnr(seed: int = 0) -> None:
     _close("psnr(x, x_hat)", got, want, "10 log10(1 / mean squared error of the row)", rtol=1e-6)
 
 
+@grades("train.train_autoencoder")
 def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> None:
     """A few epochs of ``train_autoencoder`` on random images: history right, loss falling, rate decaying."""
     from hw5lib import autoencoder, train
@@ -468,6 +519,41 @@ def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> None:
         f"learning rates {rates}: multiply by decay after every decay_every epochs")
 
 
+
+def check_autoencoder_history(history: dict, settings: dict) -> None:
+    """The notebook's autoencoder run: one total per epoch, and the loss well below its first value.
+
+    Students only: when grading, the run depends on the student's layers and momentum (other questions),
+    so the isolated ``check_autoencoder_training`` in the same cell grades the loop instead.
+    """
+    if grading_with_reference():
+        return
+    losses = history.get("train_loss", [])
+    assert len(losses) == settings["epochs"], f"{len(losses)} totals for {settings['epochs']} epochs: record one per epoch"
+    assert losses[-1] < 0.6 * losses[0], (
+        f"the loss went from {losses[0]:,.0f} to {losses[-1]:,.0f}; it should fall well below its first value")
+
+
+@grades("metrics.psnr")
+def check_psnr_value(validation_psnr: float, settings: dict) -> None:
+    """The mean validation PSNR reaches settings['target_psnr'].
+
+    Students: checks the notebook's value. Grading: an autoencoder is trained with the reference code and
+    the settings, and its validation PSNR is measured with the student's ``psnr``.
+    """
+    if grading_with_reference():
+        from hw5lib import autoencoder, data, metrics, train
+
+        nist = data.load_nist36(progress=False)
+        np.random.seed(0)
+        params = autoencoder.init_autoencoder()
+        train.train_autoencoder(nist.train_data, params, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                                learning_rate=settings["learning_rate"], decay=settings["decay"],
+                                decay_every=settings["decay_every"], momentum=settings["momentum"], progress=False)
+        validation_psnr = float(np.mean(metrics.psnr(nist.valid_data, autoencoder.reconstruct(nist.valid_data, params))))
+    assert np.isfinite(validation_psnr) and validation_psnr >= settings["target_psnr"], (
+        f"mean validation PSNR {validation_psnr:.2f} dB is below {settings['target_psnr']} dB: check the training loop")
+
 # ---------------------------------------------------------------- Q5
 
 
@@ -475,6 +561,7 @@ def _page_truth(page) -> list:
     return [b for row in page.boxes for b in row]
 
 
+@grades("ocr.findLetters")
 def check_find_letters(seed: int = 0, min_recall: float = 0.95) -> None:
     """``findLetters`` on a synthetic page: boxes over every character (in any order) and a binary ink image."""
     from hw5lib import ocr, ocr_eval, pages
@@ -501,6 +588,7 @@ def check_find_letters(seed: int = 0, min_recall: float = 0.95) -> None:
         "check the threshold, the morphology and which components you drop")
 
 
+@grades("ocr.findLetters")
 def check_find_letters_inputs() -> None:
     """A blank page gives no boxes; uint8, grey and RGBA pages are read like float RGB."""
     from hw5lib import ocr, pages
@@ -516,6 +604,7 @@ def check_find_letters_inputs() -> None:
         assert len(ocr.findLetters(image)[0]) == count, f"a {label} page gives other boxes than the same float RGB page"
 
 
+@grades("ocr.group_lines")
 def check_group_lines(seed: int = 0) -> None:
     """Shuffled boxes of three sloping lines with mixed heights come back as the lines, left to right."""
     from hw5lib import ocr
@@ -539,6 +628,7 @@ def check_group_lines(seed: int = 0) -> None:
     assert [list(map(tuple, line)) for line in got] == truth, "lines run top to bottom and boxes left to right"
 
 
+@grades("ocr.crop_to_input")
 def check_crop_to_input() -> None:
     """An upright bar becomes a 1024-long row in the NIST36 layout: upright, dark ink on white, centred."""
     from hw5lib import ocr
@@ -559,9 +649,16 @@ def check_crop_to_input() -> None:
         "the character is not upright: transpose the 32x32 image before flattening, as the NIST36 rows are")
 
 
+@grades("ocr.read_text")
 def check_read_text(params: dict, min_accuracy: float = 0.70) -> dict:
-    """``read_text`` on the four sample pages: at least ``min_accuracy`` of the characters right on each."""
-    from hw5lib import ocr, ocr_eval, pages
+    """``read_text`` on the four sample pages: at least ``min_accuracy`` of the characters right on each.
+
+    Students: reads with the given network. Grading: with a Q3 network trained by the reference code.
+    """
+    from hw5lib import config, ocr, ocr_eval, pages
+
+    if grading_with_reference():
+        params = _train_q3_network(config.q3_settings())[0]
 
     scores = {}
     for page in pages.sample_pages(include_photos=False):
