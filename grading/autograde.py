@@ -275,17 +275,20 @@ def _bring_back(root: Path, workspace: Path, result: Result) -> None:
     target = root / "feedback" / result.student / ASSIGNMENT
     if target.exists():
         shutil.rmtree(target)
-    if feedback.is_dir():
-        shutil.copytree(feedback, target, symlinks=True)
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True)
+    for page in sorted(feedback.glob("*.html")) if feedback.is_dir() else []:  # pages only: nbgrader also copies
+        shutil.copy2(page, target / page.name)  # the assignment's files there, the reference copies among them
     (target / "summary.html").write_text(summary_html(result))
 
 
 def _merge_into_gradebook(course_db: Path, result: Result) -> None:
     """Write the automatic scores into the course gradebook; manual grades already there are kept."""
+    import warnings
+
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course_db}") as gradebook:
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course_db}") as gradebook:
+        warnings.simplefilter("ignore")  # SQLAlchemy warns about nbgrader's own session use
         gradebook.update_or_create_student(result.student)
         gradebook.update_or_create_submission(ASSIGNMENT, result.student)
         submission = gradebook.find_submission(ASSIGNMENT, result.student)

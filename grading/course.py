@@ -18,7 +18,7 @@ CONFIG_TEMPLATE = '''\
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "hw5"
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.npz", "feedback"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 # Student-fillable files stay the student's at autograde time; every other file is replaced by the
 # instructor's copy (from pyproject.toml [tool.hw5.student-files]).
 c.Autograde.exclude_overwriting = {{"hw5": {student_files!r}}}
@@ -42,9 +42,22 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     (source / REFERENCE_FOLDER).mkdir()
     for rel in student_files():
         shutil.copy2(PROJECT_ROOT / rel, source / REFERENCE_FOLDER / Path(rel).name)
+    train_reference_networks(source / REFERENCE_FOLDER)
     (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout))
     return source
+
+
+def train_reference_networks(folder: Path) -> None:
+    """Train the Q3 classifier and the Q4 autoencoder once with the reference code, in the grading configuration.
+
+    Grading reads the sample pages with the classifier and measures the student's PSNR on the autoencoder's
+    output, so those checks do not depend on the student's other answers and do not retrain per submission.
+    """
+    from hw5lib import checks, config, weights
+
+    for kind, settings in (("classifier", config.q3_settings(fast=True)), ("autoencoder", config.q4_settings(fast=True))):
+        weights.save_params(folder / f"{kind}.npz", checks.train_reference_network(kind, settings))
 
 
 INSTRUCTOR_ONLY = {"nbgrader", "nbval"}

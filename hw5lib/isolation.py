@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import inspect
 import sys
@@ -107,11 +109,12 @@ def isolated(*under_test: str):
         yield
         return
     student: dict[str, ModuleType] = {}
+    for item in under_test:  # the modules under test are imported now; the others when first used
+        name = "hw5lib." + item.rsplit(".", 1)[0]
+        student[name] = importlib.import_module(name)
     for name in reference:
-        try:
-            student[name] = importlib.import_module(name)
-        except Exception:  # a module that does not import costs only the checks that use it
-            continue
+        if sys.modules.get(name) is not None:
+            student[name] = sys.modules[name]
     origin: dict[int, tuple[str, str]] = {}
     chosen: dict[tuple[str, str], object] = {}
     for name, module in reference.items():
@@ -123,24 +126,59 @@ def isolated(*under_test: str):
             origin[id(value)] = (name, attr)
     for item in under_test:
         name, attr = "hw5lib." + item.rsplit(".", 1)[0], item.rsplit(".", 1)[1]
-        module = student.get(name) or importlib.import_module(name)
-        if not inspect.isfunction(getattr(module, attr, None)):
+        if not inspect.isfunction(getattr(student[name], attr, None)):
             raise AssertionError(f"{name} has no function {attr}: keep the handout's function names")
-        chosen[(name, attr)] = getattr(module, attr)
-    namespaces = [vars(m) for m in reference.values()]
-    namespaces += [vars(m) for key, m in list(sys.modules.items()) if key.startswith("hw5lib.") and m is not None]
-    swapped = []
-    for namespace in namespaces:
+        chosen[(name, attr)] = getattr(student[name], attr)
+    swapped: list[tuple[dict, str, object]] = []
+
+    def rebind(namespace: dict) -> None:
         for attr, value in list(namespace.items()):
             key = origin.get(id(value))
             if key is not None and chosen.get(key, value) is not value:
                 swapped.append((namespace, attr, value))
                 namespace[attr] = chosen[key]
+
+    def adopt(module: ModuleType) -> None:  # a student module imported while the check runs
+        for attr, value in _defined_functions(module).items():
+            origin[id(value)] = (module.__name__, attr)
+        rebind(vars(module))
+
+    for module in list(reference.values()) + [m for k, m in list(sys.modules.items())
+                                              if k.startswith("hw5lib.") and m is not None]:
+        rebind(vars(module))
+    finder = _AdoptOnImport(set(reference) - set(student), adopt)
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
+        sys.meta_path.remove(finder)
         for namespace, attr, value in reversed(swapped):
             namespace[attr] = value
+
+
+class _AdoptOnImport(importlib.abc.MetaPathFinder):
+    """Import hook: a student module first imported inside ``isolated`` is rebound right after it loads.
+
+    Importing every student module up front would let one that hangs or fails at import spoil every check.
+    """
+
+    def __init__(self, names: set[str], adopt) -> None:
+        self.names, self.adopt = names, adopt
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        load, adopt = spec.loader.exec_module, self.adopt
+
+        def exec_module(module: ModuleType) -> None:
+            load(module)
+            adopt(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
 def grades(*under_test: str):

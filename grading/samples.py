@@ -1,0 +1,225 @@
+"""Sample submissions that test the autograder: planted bugs, differently written solutions, hostile code.
+
+Each sample is the reference solution with a few edits. A planted bug is one realistic mistake and names the
+handout question that must lose points (every other question keeps full points); an alternative is a
+correct solution written another way (full marks); a hostile sample attacks the grader and says what the
+grader must do about it. ``python -m grading samples`` writes them as submissions of a course.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from grading.course import ASSIGNMENT
+from grading.layout import SOLUTION_BEGIN, SOLUTION_END
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A submission made from the reference by text edits: (file, old text, new text), old found exactly once."""
+
+    name: str
+    kind: str  # "planted", "alternative" or "hostile"
+    loses: tuple[str, ...]  # questions that must lose points (planted); () for full marks
+    edits: tuple[tuple[str, str, str], ...]
+    about: str
+
+
+def _bug(name: str, question: str, file: str, old: str, new: str, about: str) -> Sample:
+    return Sample(name, "planted", (question,), ((f"hw5lib/{file}", old, new),), about)
+
+
+PLANTED = [
+    _bug("softmax_without_shift", "Q2.2.2", "nn.py", "shifted = x - np.max(x, axis=1, keepdims=True)",
+         "shifted = x", "exp of the raw scores: overflows for large inputs"),
+    _bug("forward_without_bias", "Q2.2.1", "nn.py", "pre_act = X @ W + b", "pre_act = X @ W",
+         "the bias is never added"),
+    _bug("loss_averaged", "Q2.2.3", "nn.py", "loss = -np.sum(np.log(", "loss = -np.mean(np.log(",
+         "the loss is the mean, the handout asks for the total"),
+    _bug("non_xavier_bounds", "Q2.1.2", "nn.py", "bound = np.sqrt(6.0 / (in_size + out_size))",
+         "bound = np.sqrt(6.0) / (in_size + out_size)", "the square root taken of 6 only"),
+    _bug("grad_b_not_summed", "Q2.3", "nn.py", 'params["grad_b" + name] = np.sum(delta_pre, axis=0)',
+         'params["grad_b" + name] = delta_pre', "grad_b keeps one row per example"),
+    _bug("grad_W_transposed", "Q2.3", "nn.py", 'params["grad_W" + name] = X.T @ delta_pre',
+         'params["grad_W" + name] = delta_pre.T @ X', "grad_W has the shape of W transposed"),
+    _bug("derivative_of_pre_act", "Q2.3", "nn.py", "delta_pre = delta * activation_deriv(post_act)",
+         "delta_pre = delta * activation_deriv(pre_act)", "the activation's derivative taken at pre_act"),
+    _bug("batches_drop_the_rest", "Q2.4", "nn.py", "for i in range(0, len(x), batch_size)]",
+         "for i in range(0, len(x) - batch_size + 1, batch_size)]", "the last, smaller batch is dropped"),
+    _bug("batches_repeat_samples", "Q2.4", "nn.py", "order = np.random.permutation(len(x))",
+         "order = np.random.randint(0, len(x), len(x))", "sampling with replacement repeats examples"),
+    _bug("momentum_sign_flipped", "Q4.2.1", "train.py",
+         'velocity = momentum * velocity - learning_rate * params["grad_" + key]',
+         'velocity = momentum * velocity + learning_rate * params["grad_" + key]', "the step climbs the loss"),
+    _bug("psnr_peak_255", "Q4.3.2", "metrics.py", "10.0 * np.log10(data_range**2 /", "10.0 * np.log10(255.0**2 /",
+         "PSNR with the peak of 8-bit images for images in [0, 1]"),
+    _bug("boxes_as_xy", "Q5.2", "ocr.py", "boxes = [tuple(int(round(v / scale)) for v in r.bbox) for r in keep]",
+         "boxes = [tuple(int(round(v / scale)) for v in (r.bbox[1], r.bbox[0], r.bbox[3], r.bbox[2])) for r in keep]",
+         "boxes as (x1, y1, x2, y2)"),
+    _bug("confusion_transposed", "Q3.4", "metrics.py", "np.add.at(counts, (true, pred), 1)",
+         "np.add.at(counts, (pred, true), 1)", "rows are the predictions, columns the truth"),
+    _bug("crop_not_transposed", "Q5.4", "ocr.py", "return (1.0 - small).T.reshape(-1)",
+         "return (1.0 - small).reshape(-1)", "the 32x32 image flattened row by row"),
+    _bug("sigmoid_derivative_of_x", "Q1.4", "theory.py", "return s * (1.0 - s)", "return s * (1.0 - x)",
+         "sigma(x) (1 - x) instead of sigma(x) (1 - sigma(x))"),
+    _bug("reconstruct_relu_output", "Q4.1", "autoencoder.py",
+         "return forward(h, params, AUTOENCODER_LAYERS[-1], sigmoid)",
+         "return forward(h, params, AUTOENCODER_LAYERS[-1], relu)", "ReLU instead of a sigmoid on the output"),
+]
+
+
+def _rewrite(file: str, function: str, body: str) -> tuple[str, str, str]:
+    """An edit that replaces the solution region of ``function`` in ``file`` by ``body`` (indented 4)."""
+    return (f"hw5lib/{file}", f"def {function}(", body)
+
+
+ALTERNATIVES = [
+    Sample("alternative_numpy_idioms", "alternative", (), (
+        _rewrite("nn.py", "sigmoid", "from scipy.special import expit\nreturn expit(np.asarray(x, dtype=float))"),
+        _rewrite("nn.py", "forward", "pre_act = np.dot(X, W) + b[np.newaxis, :]\npost_act = activation(pre_act)\n"
+                 "params[f'cache_{name}'] = (X, pre_act, post_act)\nreturn post_act"),
+        _rewrite("nn.py", "softmax", "from scipy.special import logsumexp\n"
+                 "return np.exp(x - logsumexp(x, axis=1, keepdims=True))"),
+        _rewrite("nn.py", "compute_loss_and_acc", "rows = np.arange(len(y))\ntrue = np.argmax(y, axis=1)\n"
+                 "picked = np.clip(probs[rows, true], 1e-300, None)\n"
+                 "return float(-np.log(picked).sum()), float(np.count_nonzero(probs.argmax(1) == true) / len(y))"),
+        _rewrite("nn.py", "backwards", "g = np.multiply(delta, activation_deriv(post_act))\n"
+                 "params[f'grad_W{name}'] = np.einsum('ni,no->io', X, g)\n"
+                 "params[f'grad_b{name}'] = g.sum(axis=0)\nreturn np.einsum('no,io->ni', g, W)"),
+        _rewrite("nn.py", "get_random_batches", "index = np.arange(len(x))\nnp.random.shuffle(index)\n"
+                 "pieces = np.array_split(index, np.arange(batch_size, len(x), batch_size))\n"
+                 "return [(x[p], y[p]) for p in pieces]"),
+        _rewrite("metrics.py", "confusion_matrix", "flat = np.bincount(true * num_classes + pred, "
+                 "minlength=num_classes * num_classes)\nreturn flat.reshape(num_classes, num_classes)"),
+        _rewrite("metrics.py", "psnr", "mse = ((x_hat - x) ** 2).mean(axis=-1)\n"
+                 "return 20 * np.log10(data_range) - 10 * np.log10(mse)"),
+    ), "vectorised another way: scipy helpers, einsum, bincount, array_split"),
+    Sample("alternative_explicit_steps", "alternative", (), (
+        _rewrite("nn.py", "initialize_weights", "limit = (6 / (in_size + out_size)) ** 0.5\n"
+                 "params['W' + name] = np.random.uniform(low=-limit, high=limit, size=(in_size, out_size))\n"
+                 "params['b' + name] = np.zeros((out_size,))"),
+        _rewrite("train.py", "train_epoch", "batches = get_random_batches(x, y, batch_size)\nlosses, hits = [], 0\n"
+                 "for xb, yb in batches:\n    h = forward(xb, params, 'layer1', sigmoid)\n"
+                 "    p = forward(h, params, 'output', softmax)\n    l, a = compute_loss_and_acc(yb, p)\n"
+                 "    losses.append(l)\n    hits += round(a * len(xb))\n"
+                 "    d = backwards(p - yb, params, 'output', linear_deriv)\n"
+                 "    backwards(d, params, 'layer1', sigmoid_deriv)\n"
+                 "    for key in ('Wlayer1', 'blayer1', 'Woutput', 'boutput'):\n"
+                 "        params[key] = params[key] - learning_rate * params['grad_' + key]\n"
+                 "return float(sum(losses)), hits / len(x)"),
+        _rewrite("train.py", "momentum_update", "for name in names:\n    for kind in 'Wb':\n"
+                 "        key = kind + name\n        m = params.setdefault('M_' + key, np.zeros(params[key].shape))\n"
+                 "        m *= momentum\n        m -= learning_rate * params['grad_' + key]\n        params[key] += m"),
+        _rewrite("train.py", "train_autoencoder", "history = {'train_loss': [], 'learning_rate': []}\n"
+                 "for epoch in tqdm(range(epochs), disable=not progress):\n"
+                 "    rate = learning_rate * decay ** (epoch // decay_every)\n    epoch_loss = 0.0\n"
+                 "    for xb, _ in get_random_batches(x, x, batch_size):\n        out = reconstruct(xb, params)\n"
+                 "        epoch_loss += backward_squared_error(xb, out, params)\n"
+                 "        momentum_update(params, rate, AUTOENCODER_LAYERS, momentum)\n"
+                 "    history['train_loss'].append(epoch_loss)\n    history['learning_rate'].append(rate)\n"
+                 "return history"),
+        _rewrite("theory.py", "sigmoid_derivative", "return logistic(x) * logistic(-x)"),
+        _rewrite("theory.py", "tanh_from_sigmoid", "x = np.asarray(x, dtype=float)\n"
+                 "return logistic(2 * x) - logistic(-2 * x)"),
+        _rewrite("my_gradcheck.py", "numerical_gradients", "result = {}\nfor key in trainable_keys(params):\n"
+                 "    flat = params[key].reshape(-1)\n    out = np.empty(flat.size)\n    for i in range(flat.size):\n"
+                 "        keep = flat[i]\n        flat[i] = keep + eps\n        up = loss_fn(params)\n"
+                 "        flat[i] = keep - eps\n        down = loss_fn(params)\n        flat[i] = keep\n"
+                 "        out[i] = (up - down) / (2 * eps)\n    result[key] = out.reshape(params[key].shape)\n"
+                 "return result"),
+        _rewrite("autoencoder.py", "reconstruct", "activations = [relu] * (len(AUTOENCODER_LAYERS) - 1) + [sigmoid]\n"
+                 "out = x\nfor name, act in zip(AUTOENCODER_LAYERS, activations):\n"
+                 "    out = forward(out, params, name, act)\nreturn out"),
+    ), "loops and steps spelled out: setdefault accumulators, a decay formula, flat indexing"),
+    Sample("alternative_ocr", "alternative", (), (
+        _rewrite("ocr.py", "group_lines", "height = float(np.median([b[2] - b[0] for b in boxes]))\n"
+                 "remaining = sorted(boxes, key=lambda b: b[1])\nlines = []\nwhile remaining:\n"
+                 "    line = [remaining.pop(0)]\n    rest = []\n    for box in remaining:\n"
+                 "        last = line[-1]\n        ly = (last[0] + last[2]) / 2\n"
+                 "        if abs((box[0] + box[2]) / 2 - ly) < 0.6 * height:\n            line.append(box)\n"
+                 "        else:\n            rest.append(box)\n    remaining = rest\n    lines.append(line)\n"
+                 "lines.sort(key=lambda line: min(b[0] for b in line))\nreturn lines"),
+        _rewrite("ocr.py", "crop_to_input", "y1, x1, y2, x2 = box\npiece = binary[y1:y2, x1:x2] > 0.5\n"
+                 "size = max(piece.shape)\nthick = size / 7.0\nif piece.any():\n"
+                 "    core = morphology.skeletonize(piece)\n"
+                 "    now = 2.0 * float(np.median(ndimage.distance_transform_edt(piece)[core])) if core.any() else thick\n"
+                 "    if now < thick:\n        grow = max(1, int(round((thick - now) / 2)))\n"
+                 "        piece = ndimage.binary_dilation(np.pad(piece, grow + 1), structure=morphology.disk(grow))\n"
+                 "        rr, cc = np.nonzero(piece)\n        piece = piece[rr.min():rr.max() + 1, cc.min():cc.max() + 1]\n"
+                 "side = int(np.ceil(max(piece.shape) / 0.7))\n"
+                 "pad_y, pad_x = side - piece.shape[0], side - piece.shape[1]\n"
+                 "square = np.pad(piece.astype(float), ((pad_y // 2, pad_y - pad_y // 2), (pad_x // 2, pad_x - pad_x // 2)))\n"
+                 "image = 1.0 - transform.resize(square, (32, 32), anti_aliasing=True)\n"
+                 "return np.asfortranarray(image).ravel(order='F')"),
+    ), "OCR steps written differently: lines grown box by box, padding with np.pad, column-major ravel"),
+]
+
+HOSTILE = [
+    Sample("hostile_endless_loop", "hostile", ("Q4.3.2",), (
+        ("hw5lib/metrics.py", "mse = np.mean((x - x_hat) ** 2, axis=1)", "while True:\n        pass"),),
+     "psnr never returns: every cell that calls it is stopped by the cell timeout"),
+    Sample("hostile_huge_allocation", "hostile", ("Q3.4",), (
+        ("hw5lib/metrics.py", "counts = np.zeros((num_classes, num_classes), dtype=int)",
+         "hoard = [np.ones(2**27) for _ in range(50)]  # 50 GB, one GB at a time, every page touched\n"
+         "    counts = np.zeros((num_classes, num_classes), dtype=int)"),),
+     "confusion_matrix fills 50 GB: stopped by the memory limit before the machine runs out"),
+    Sample("hostile_exit_at_import", "hostile", ("Q1.4", "Q1.6"), (
+        ("hw5lib/theory.py", "def logistic(", "import os\nos._exit(3)\n\n\ndef logistic("),),
+     "ends the interpreter when hw5lib.theory is imported: the kernel dies"),
+    Sample("hostile_deletes_files", "hostile", ("*",), (
+        ("hw5lib/theory.py", "def logistic(", "import pathlib\nfor _p in sorted(pathlib.Path('.').rglob('*'), "
+         "reverse=True):\n    _p.unlink() if _p.is_file() else _p.rmdir()\n\n\ndef logistic("),),
+     "deletes every file of its working folder when hw5lib.theory is imported"),
+    Sample("hostile_replaces_checker", "hostile", ("*",), (
+        ("hw5lib/theory.py", "def logistic(", "import pathlib\n(pathlib.Path(__file__).parent / 'checks.py')"
+         ".write_text('def __getattr__(name):\\n    return lambda *a, **k: None\\n')\n\n\ndef logistic("),),
+     "replaces the provided checker with one that passes everything"),
+]
+
+SAMPLES = {sample.name: sample for sample in PLANTED + ALTERNATIVES + HOSTILE}
+
+
+def apply_edits(folder: Path, sample: Sample) -> None:
+    """Apply the sample's edits to an assignment folder holding the reference solution."""
+    for file, old, new in sample.edits:
+        path = folder / file
+        text = path.read_text()
+        if old.startswith("def ") and old.endswith("("):
+            text = _replace_solution(text, old, new, where=f"{sample.name}: {file}")
+        else:
+            if text.count(old) != 1:
+                raise ValueError(f"{sample.name}: {file} holds {text.count(old)} copies of {old!r}; expected one "
+                                 "(the reference changed: update grading/samples.py)")
+            text = text.replace(old, new)
+        path.write_text(text)
+
+
+def _replace_solution(text: str, signature: str, body: str, where: str) -> str:
+    start = text.find("\n" + signature)
+    begin = text.find(SOLUTION_BEGIN, start)
+    end = text.find(SOLUTION_END, begin)
+    if start < 0 or begin < 0 or end < 0:
+        raise ValueError(f"{where}: no solution region after {signature!r}")
+    indent = text[text.rfind("\n", 0, begin) + 1:begin]
+    new_body = "".join(indent + line + "\n" if line else "\n" for line in body.splitlines())
+    return text[:begin] + SOLUTION_BEGIN + "\n" + new_body + indent + text[end:]
+
+
+def write_sample(source: Path, sample: Sample, target: Path) -> Path:
+    """The assignment folder of ``sample``: the reference in ``source`` (a course's source/hw5) with its edits."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "reference"))
+    apply_edits(target, sample)
+    return target
+
+
+def add_samples(root: Path, names: list[str]) -> list[str]:
+    """Write the named samples as submissions of the course at ``root``; returns the student ids."""
+    for name in names:
+        if name not in SAMPLES:
+            raise ValueError(f"no sample {name!r}; choose from {', '.join(SAMPLES)}")
+        write_sample(root / "source" / ASSIGNMENT, SAMPLES[name], root / "submitted" / name / ASSIGNMENT)
+    return names
