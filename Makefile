@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test venv bench release clean
+.PHONY: demo test venv bench sweep release clean
 
 venv: $(STAMP)
 
@@ -34,6 +34,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_standin.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_ocr.py
+
+# The full autograder sweep under nbgrader: every sample submission, serial vs --jobs 2 (about 25 min).
+sweep: $(STAMP)
+	HW5_STANDIN=1 $(PY) benchmarks/bench_grading.py
 
 clean:
 	rm -rf build .pytest_cache

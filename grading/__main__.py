@@ -5,6 +5,8 @@
     collect    copy submissions from an LMS export (a folder of per-student zips or folders)
     autograde  autograde the collected submissions with nbgrader, --jobs at a time, each sandboxed
     export     write grades.csv (automatic points per question), print the table and where the feedback is
+    samples    add sample submissions (planted bugs, alternative solutions, hostile code)
+    selftest   forecast the samples' grades without nbgrader: each bug must cost its own question only
     demo       all of it on two sample submissions: the reference solution and the blank release
 """
 
@@ -32,6 +34,21 @@ def _limits(args: argparse.Namespace) -> autograde.Limits:
                             memory_gb=args.memory_gb)
 
 
+def _selftest(root: Path, jobs: int) -> int:
+    from grading.preview import selftest
+    from grading.samples import HOSTILE, SAMPLES
+
+    names = [name for name in SAMPLES if SAMPLES[name] not in HOSTILE]  # hostile ones need the real sandbox
+    outcome = selftest(root, names, jobs=jobs)
+    wrong = 0
+    for name, (lost, expected, failures) in outcome.items():
+        ok = lost == expected
+        wrong += not ok
+        print(f"{'ok ' if ok else 'BAD'} {name:<28} lost {sorted(lost) or '-'}"
+              + ("" if ok else f"; expected {sorted(expected) or '-'}: {failures}"))
+    return 1 if wrong else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one step of the grading flow."""
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
@@ -56,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         step.add_argument("--memory-gb", type=float, default=defaults.memory_gb, metavar="GB",
                           help=f"address-space limit of a submission's processes (default: {defaults.memory_gb})")
     steps.add_parser("export", help="write grades.csv, print the table and where the feedback is")
+    sample_step = steps.add_parser("samples", help="add sample submissions (planted bugs, alternative solutions, "
+                                   "hostile code) to submitted/ to test the autograder")
+    sample_step.add_argument("names", nargs="*", help="sample names (default: all); see grading/samples.py")
+    selftest_step = steps.add_parser("selftest", help="forecast every sample's grade without nbgrader (seconds "
+                                     "each) and check each planted bug costs its own question only")
+    selftest_step.add_argument("--jobs", type=int, default=2, help="samples checked at a time (default: 2)")
     args = parser.parse_args(argv)
     root = args.course
     try:
@@ -72,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
             autograde.add_submission(root, "reference", root / "source" / ASSIGNMENT)
             autograde.add_submission(root, "blank", root / "release" / ASSIGNMENT)
             print("autograding two sample submissions (the reference solution, the blank release)...")
+        if args.step == "samples":
+            from grading.samples import SAMPLES, add_samples
+
+            print("added:", ", ".join(add_samples(root, args.names or list(SAMPLES))))
+        if args.step == "selftest":
+            return _selftest(root, args.jobs)
         if args.step in ("autograde", "demo"):
             graded = autograde.autograde(root, jobs=args.jobs, force=args.force or args.step == "demo",
                                          limits=_limits(args))

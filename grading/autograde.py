@@ -32,6 +32,9 @@ from grading.course import ASSIGNMENT, CONFIG_TEMPLATE, nbgrader
 from grading.layout import student_files
 
 SKIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints")
+# One BLAS thread per submission: with several submissions at a time, more threads than cores make the
+# small matrix products of the fast configuration several times slower.
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass
@@ -157,7 +160,9 @@ def _grade_in_workspace(root: Path, student: str, limits: Limits) -> tuple[Resul
     _empty_gradebook(root / "gradebook.db", workspace / "gradebook.db")
     (workspace / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=str(workspace), student_files=student_files(), cell_timeout=limits.cell_timeout))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               **{name: "1" for name in ONE_THREAD})
+    env.pop("PYTHONPATH", None)  # the kernels must import the submission's hw5lib, never another copy
     log = workspace / "autograde.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
@@ -213,11 +218,16 @@ def _read_outcome(workspace: Path, result: Result, log: str) -> None:
                 except MissingEntry:
                     score = 0.0
                 result.scores[cell.name] = [score, float(cell.max_score)]
-            if not (graded_folder / f"{notebook.name}.ipynb").is_file():
+            if graded_folder.is_dir() and not (graded_folder / f"{notebook.name}.ipynb").is_file():
                 result.reasons.append(f"{notebook.name}.ipynb was not graded")
     if "DeadKernelError" in log or "Kernel died" in log:
         result.reasons.append("the Python kernel died while running the notebooks (os._exit, a crash or the "
-                              "memory limit): the cells after that point got no points")
+                              "memory limit); nbgrader then stops grading the submission")
+    if not graded_folder.is_dir():
+        lines = [line for line in log.splitlines() if "[ERROR]" in line]
+        result.reasons.append("nbgrader could not grade this submission, so it gets no automatic points"
+                              + (f": {lines[0].split('[ERROR]', 1)[1].strip()[:200]}" if lines else ""))
+        return
     changed = changed_provided_files(workspace / "source" / ASSIGNMENT, graded_folder)
     if changed:
         result.reasons.append("the submission changed or deleted provided files while being graded ("

@@ -70,9 +70,12 @@ PLANTED = [
 ]
 
 
+REWRITE = "solution of "  # an edit whose old text is REWRITE + a function name replaces that function's solution
+
+
 def _rewrite(file: str, function: str, body: str) -> tuple[str, str, str]:
     """An edit that replaces the solution region of ``function`` in ``file`` by ``body`` (indented 4)."""
-    return (f"hw5lib/{file}", f"def {function}(", body)
+    return (f"hw5lib/{file}", f"{REWRITE}{function}", body)
 
 
 ALTERNATIVES = [
@@ -165,9 +168,9 @@ HOSTILE = [
          "hoard = [np.ones(2**27) for _ in range(50)]  # 50 GB, one GB at a time, every page touched\n"
          "    counts = np.zeros((num_classes, num_classes), dtype=int)"),),
      "confusion_matrix fills 50 GB: stopped by the memory limit before the machine runs out"),
-    Sample("hostile_exit_at_import", "hostile", ("Q1.4", "Q1.6"), (
+    Sample("hostile_exit_at_import", "hostile", ("*",), (
         ("hw5lib/theory.py", "def logistic(", "import os\nos._exit(3)\n\n\ndef logistic("),),
-     "ends the interpreter when hw5lib.theory is imported: the kernel dies"),
+     "ends the interpreter when hw5lib.theory is imported: the kernel dies, nbgrader stops that submission"),
     Sample("hostile_deletes_files", "hostile", ("*",), (
         ("hw5lib/theory.py", "def logistic(", "import pathlib\nfor _p in sorted(pathlib.Path('.').rglob('*'), "
          "reverse=True):\n    _p.unlink() if _p.is_file() else _p.rmdir()\n\n\ndef logistic("),),
@@ -186,8 +189,8 @@ def apply_edits(folder: Path, sample: Sample) -> None:
     for file, old, new in sample.edits:
         path = folder / file
         text = path.read_text()
-        if old.startswith("def ") and old.endswith("("):
-            text = _replace_solution(text, old, new, where=f"{sample.name}: {file}")
+        if old.startswith(REWRITE):
+            text = _replace_solution(text, f"def {old[len(REWRITE):]}(", new, where=f"{sample.name}: {file}")
         else:
             if text.count(old) != 1:
                 raise ValueError(f"{sample.name}: {file} holds {text.count(old)} copies of {old!r}; expected one "

@@ -385,6 +385,7 @@ def check_trained_network(history: dict, settings: dict) -> None:
     """
     if grading_with_reference():
         history = _train_q3_network(settings)[1]
+    assert history is not None, "no history yet: run the Q3.1 training cell first"
     assert len(history["valid_acc"]) == settings["epochs"], (
         f"{len(history['valid_acc'])} epochs recorded; train for settings['epochs'] = {settings['epochs']}")
     assert history["valid_acc"][-1] >= settings["target_accuracy"], (
@@ -559,6 +560,7 @@ def check_autoencoder_history(history: dict, settings: dict) -> None:
     """
     if grading_with_reference():
         return
+    assert history is not None, "no history yet: run the Q4.2.2 training cell first"
     losses = history.get("train_loss", [])
     assert len(losses) == settings["epochs"], f"{len(losses)} totals for {settings['epochs']} epochs: record one per epoch"
     assert losses[-1] < 0.6 * losses[0], (
@@ -578,6 +580,7 @@ def check_psnr_value(validation_psnr: float, settings: dict) -> None:
         nist = data.load_nist36(progress=False)
         params = reference_network("autoencoder", settings)
         validation_psnr = float(np.mean(metrics.psnr(nist.valid_data, autoencoder.reconstruct(nist.valid_data, params))))
+    assert validation_psnr is not None, "no validation PSNR yet: run the Q4.3.2 measurement cell first"
     assert np.isfinite(validation_psnr) and validation_psnr >= settings["target_psnr"], (
         f"mean validation PSNR {validation_psnr:.2f} dB is below {settings['target_psnr']} dB: check the training loop")
 
@@ -686,6 +689,7 @@ def check_read_text(params: dict, min_accuracy: float = 0.70) -> dict:
 
     if grading_with_reference():
         params = reference_network("classifier", config.q3_settings())
+    assert params is not None, "no Q3 network to read with: run notebook 03 (it saves q3_weights.npz) and the setup cell"
 
     scores = {}
     for page in pages.sample_pages(include_photos=False):

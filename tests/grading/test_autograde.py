@@ -1,36 +1,158 @@
-"""nbgrader autograding of the release: the blank release scores 0, the reference scores full marks."""
+"""Real nbgrader autograding in sandboxed workspaces, two submissions at a time (about 6 minutes).
+
+The reference, the blank release, a planted bug, an alternative solution and the five hostile samples are
+graded together with --jobs 2; then a few are graded again serially to compare, a late submission shows the
+resume, and a tight limit shows a submission stopped on time.
+"""
+
+import shutil
 
 import pytest
 
-from grading import autograde, course
-from grading.points import load_points
+from grading import autograde, report, samples
+from grading.course import ASSIGNMENT
+from grading.points import load_points, question_of
+
+LIMITS = autograde.Limits(cell_timeout=60, submission_seconds=480, memory_gb=6)
+SAMPLED = ["grad_W_transposed", "alternative_explicit_steps", *[s.name for s in samples.HOSTILE]]
+MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    course.build_course(root)
-    course.release(root)
-    autograde.add_submission(root, "reference", root / "source" / "hw5")
-    autograde.add_submission(root, "blank", root / "release" / "hw5")
-    autograde.autograde(root)
-    return autograde.automatic_scores(root)
+def course_root(released_course):
+    autograde.add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
+    autograde.add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
+    samples.add_samples(released_course, SAMPLED)
+    autograde.autograde(released_course, jobs=2, limits=LIMITS, progress=False)
+    return released_course
 
 
-def test_every_automatic_cell_is_graded(graded):
+@pytest.fixture(scope="module")
+def results(course_root):
+    return autograde.load_results(course_root)
+
+
+def lost(result: autograde.Result) -> set[str]:
+    return {question_of(gid) for gid, (score, maximum) in result.scores.items() if score < maximum}
+
+
+def test_every_automatic_cell_is_graded_with_its_points(results):
     table = {gid: pts for nb in load_points().values() for gid, pts in nb.items()}
-    automatic = {gid for gid in table if "written" not in gid and gid not in
-                 {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}}
-    for student in ("reference", "blank"):
-        assert set(graded[student]) == automatic
-        assert {gid: mx for gid, (_, mx) in graded[student].items()} == {gid: table[gid] for gid in automatic}
+    automatic = {gid: pts for gid, pts in table.items() if "written" not in gid and gid not in MANUAL}
+    for result in results.values():
+        assert {gid: maximum for gid, (_, maximum) in result.scores.items()} == automatic
 
 
-def test_the_reference_scores_full_automatic_marks(graded):
-    lost = {gid: score for gid, (score, mx) in graded["reference"].items() if score != mx}
-    assert lost == {}
-    assert sum(score for score, _ in graded["reference"].values()) == 77
+def test_the_reference_scores_full_automatic_marks_and_the_blank_release_zero(results):
+    assert results["reference"].total == 77 and lost(results["reference"]) == set()
+    assert results["blank"].total == 0 and results["reference"].reasons == []
 
 
-def test_the_blank_release_scores_zero(graded):
-    assert {gid: score for gid, (score, _) in graded["blank"].items() if score} == {}
+def test_a_planted_bug_loses_only_its_own_question_under_nbgrader(results):
+    assert lost(results["grad_W_transposed"]) == {"Q2.3"}
+    assert "grad_W has shape" in results["grad_W_transposed"].failed_cells["q2_3_backwards"]
+
+
+def test_an_alternative_solution_scores_full_marks_under_nbgrader(results):
+    assert results["alternative_explicit_steps"].total == 77
+
+
+def test_an_endless_loop_costs_the_cells_that_call_it(results):
+    result = results["hostile_endless_loop"]
+    assert lost(result) == {"Q4.3.2"}
+    assert "CellTimeoutError" in result.failed_cells["q4_3_2_psnr"]
+
+
+def test_a_huge_allocation_is_stopped_by_the_memory_limit(results):
+    result = results["hostile_huge_allocation"]
+    assert lost(result) == {"Q3.4"}
+    assert "MemoryError" in result.failed_cells["q3_4_confusion_matrix"]
+
+
+def test_exiting_the_interpreter_gives_zero_with_a_reason(results):
+    result = results["hostile_exit_at_import"]
+    assert result.total == 0 and any("kernel died" in reason for reason in result.reasons), result.reasons
+
+
+def test_deleting_the_working_folder_gives_zero_with_a_reason(results):
+    result = results["hostile_deletes_files"]
+    assert result.total == 0
+    assert any("deleted provided files" in r or "could not grade" in r for r in result.reasons), result.reasons
+
+
+def test_replacing_the_checker_gives_zero_with_a_reason(results):
+    result = results["hostile_replaces_checker"]
+    assert result.total == 0
+    assert any("changed or deleted provided files" in r and "hw5lib/checks.py" in r for r in result.reasons)
+
+
+def test_hostile_submissions_leave_the_course_intact(course_root):
+    assert (course_root / "source" / ASSIGNMENT / "hw5lib" / "checks.py").read_text().startswith('"""Checks')
+    assert (course_root / "submitted" / "hostile_deletes_files" / ASSIGNMENT / "01_theory.ipynb").is_file()
+
+
+def test_feedback_explains_the_points_and_holds_no_solution(course_root, results):
+    for student in results:
+        folder = course_root / "feedback" / student / ASSIGNMENT
+        assert (folder / "summary.html").is_file()
+        assert {p.suffix for p in folder.iterdir()} == {".html"}, "feedback must hold pages only (no reference code)"
+    page = (course_root / "feedback" / "hostile_replaces_checker" / ASSIGNMENT / "summary.html").read_text()
+    assert "hw5lib/checks.py" in page and "0 of 77" in page
+    assert (course_root / "feedback" / "reference" / ASSIGNMENT / "02_fully_connected.html").is_file()
+
+
+def test_scores_reach_the_course_gradebook_and_the_csv(course_root, results):
+    gradebook_scores = {}
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        for submission in gradebook.assignment_submissions(ASSIGNMENT):
+            gradebook_scores[submission.student.id] = sum(
+                grade.auto_score or 0 for nb in submission.notebooks for grade in nb.grades if grade.cell_type == "code")
+    assert gradebook_scores == {student: result.total for student, result in results.items()}
+    grades = report.question_table(course_root)
+    path = report.write_csv(grades, course_root / "grades.csv", report.problems(course_root))
+    rows = path.read_text().splitlines()
+    assert rows[0].startswith("student,Q1.4,Q1.6,Q2.1.2") and rows[0].endswith("automatic maximum,problems")
+    assert any(row.startswith("reference,") and ",77,77," in row for row in rows)
+
+
+def test_serial_grading_gives_the_same_table_as_two_jobs(course_root, results):
+    again = autograde.autograde(course_root, jobs=1, force=True, limits=LIMITS, progress=False,
+                                students=["blank", "grad_W_transposed"])
+    for student, result in again.items():
+        assert result.scores == results[student].scores
+
+
+def test_a_rerun_grades_only_new_submissions(course_root, results):
+    assert autograde.autograde(course_root, jobs=2, limits=LIMITS, progress=False) == {}
+    shutil.copytree(course_root / "submitted" / "blank", course_root / "submitted" / "blank_late")
+    graded = autograde.autograde(course_root, jobs=2, limits=LIMITS, progress=False)
+    assert list(graded) == ["blank_late"] and graded["blank_late"].scores == results["blank"].scores
+
+
+def test_an_interrupted_run_keeps_the_grades_already_written(course_root, monkeypatch):
+    before = autograde.result_path(course_root, "reference").read_text()
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(autograde, "_grade_in_workspace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        autograde.autograde(course_root, force=True, students=["reference"], progress=False)
+    assert autograde.result_path(course_root, "reference").read_text() == before
+
+
+def test_a_submission_over_the_time_limit_is_stopped_with_a_reason(course_root):
+    autograde.add_submission(course_root, "slow", course_root / "source" / ASSIGNMENT)
+    graded = autograde.autograde(course_root, students=["slow"], progress=False,
+                                 limits=autograde.Limits(cell_timeout=60, submission_seconds=15))
+    result = graded["slow"]
+    assert any("time limit of 15 s" in reason for reason in result.reasons)
+    assert "Q5.4" in lost(result) and result.total < 77
+    assert result.seconds < 60
+
+
+def test_autograde_before_release_says_what_to_run(tmp_path):
+    with pytest.raises(RuntimeError, match="release"):
+        autograde.autograde(tmp_path)

@@ -1,0 +1,59 @@
+"""Planted bugs cost their own question only, alternative solutions score full marks (forecast without nbgrader).
+
+``grading.preview`` runs every grade cell of the source notebooks, hidden tests included, in grading mode; the
+nbgrader-level confirmation of a few samples is in test_autograde.py, the full sweep in `make sweep`.
+"""
+
+import pytest
+
+from grading import preview, samples
+from grading.course import ASSIGNMENT
+
+
+def test_there_are_enough_samples_of_each_kind():
+    assert len(samples.PLANTED) >= 12 and len(samples.ALTERNATIVES) >= 3 and len(samples.HOSTILE) >= 5
+    assert len({bug.loses for bug in samples.PLANTED}) >= 10  # spread over the handout's questions
+
+
+@pytest.fixture(scope="module")
+def forecast(released_course):
+    names = [s.name for s in samples.PLANTED + samples.ALTERNATIVES]
+    return preview.selftest(released_course, names, jobs=2)
+
+
+@pytest.mark.parametrize("name", [s.name for s in samples.PLANTED])
+def test_a_planted_bug_loses_its_own_question_and_only_that(forecast, name):
+    lost, expected, failures = forecast[name]
+    assert lost == expected, failures
+
+
+@pytest.mark.parametrize("name", [s.name for s in samples.ALTERNATIVES])
+def test_a_differently_written_solution_scores_full_marks(forecast, name):
+    lost, _, failures = forecast[name]
+    assert lost == set(), failures
+
+
+def test_the_reference_passes_every_grade_cell_and_the_blank_release_none(released_course):
+    reference = preview.preview(released_course, released_course / "source" / ASSIGNMENT)
+    assert reference and all(error == "" for error in reference.values()), reference
+    blank = preview.preview(released_course, released_course / "release" / ASSIGNMENT)
+    assert all("NotImplementedError" in error for error in blank.values()), blank
+
+
+def test_failure_messages_name_the_mistake(forecast):
+    assert "sum over the batch" in forecast["grad_b_not_summed"][2]["q2_3_backwards"]
+    assert "subtract each row's maximum" in forecast["softmax_without_shift"][2]["q2_2_2_softmax"]
+    assert "peak of 255" in forecast["psnr_peak_255"][2]["q4_3_2_psnr"]
+    assert "transposed" in forecast["confusion_transposed"][2]["q3_4_confusion_matrix"]
+
+
+def test_an_edit_that_no_longer_matches_the_reference_is_reported(tmp_path, released_course):
+    broken = samples.Sample("stale", "planted", ("Q2.3",), (("hw5lib/nn.py", "no such line", "x"),), "stale")
+    with pytest.raises(ValueError, match="update grading/samples.py"):
+        samples.write_sample(released_course / "source" / ASSIGNMENT, broken, tmp_path / "stale")
+
+
+def test_a_rewrite_replaces_only_the_named_solution():
+    text = "def f(x):\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\n\ndef g(x):\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n"
+    out = samples._replace_solution(text, "def g(", "y = x\nreturn y", where="test")
+    assert "return 1" in out and "return 2" not in out and "    y = x\n    return y\n    ### END SOLUTION" in out
