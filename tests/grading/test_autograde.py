@@ -13,7 +13,7 @@ from grading import autograde, report, samples
 from grading.course import ASSIGNMENT
 from grading.points import load_points, question_of
 
-LIMITS = autograde.Limits(cell_timeout=60, submission_seconds=480, memory_gb=6)
+LIMITS = autograde.Limits(cell_timeout=30, submission_seconds=480, memory_gb=6)
 SAMPLED = ["grad_W_transposed", "alternative_explicit_steps", *[s.name for s in samples.HOSTILE]]
 MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
 
