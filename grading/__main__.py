@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                   "already had a current result" + ("" if args.force else " (use --force to grade them again)"))
         if args.step in ("export", "demo"):
             _export(root)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         print(f"{args.step} failed: {exc}", file=sys.stderr)
         return 1
     return 0

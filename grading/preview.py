@@ -91,6 +91,9 @@ def selftest(course: Path, names: list[str], jobs: int = 2) -> dict[str, tuple[s
     """{sample: (questions lost, questions expected to be lost, failures)} for the named samples."""
     from grading.samples import SAMPLES, write_sample
 
+    if not (course / "source" / ASSIGNMENT / REFERENCE_FOLDER).is_dir():
+        raise RuntimeError(f"{course} holds no built course: run `python -m grading --course {course} build` first")
+
     def one(name: str):
         with tempfile.TemporaryDirectory(prefix="hw5-sample-") as tmp:
             folder = write_sample(course / "source" / ASSIGNMENT, SAMPLES[name], Path(tmp) / ASSIGNMENT)

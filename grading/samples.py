@@ -221,6 +221,8 @@ def write_sample(source: Path, sample: Sample, target: Path) -> Path:
 
 def add_samples(root: Path, names: list[str]) -> list[str]:
     """Write the named samples as submissions of the course at ``root``; returns the student ids."""
+    if not (root / "source" / ASSIGNMENT).is_dir():
+        raise RuntimeError(f"{root} holds no built course: run `python -m grading --course {root} build` first")
     for name in names:
         if name not in SAMPLES:
             raise ValueError(f"no sample {name!r}; choose from {', '.join(SAMPLES)}")
