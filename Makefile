@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 # The full autograder sweep under nbgrader: every sample submission, serial vs --jobs 2 (about 25 min).
 sweep: $(STAMP)
-	HW5_STANDIN=1 $(PY) benchmarks/bench_grading.py
+	HW5_STANDIN=1 PYTHONPATH=. $(PY) benchmarks/bench_grading.py
 
 clean:
 	rm -rf build .pytest_cache

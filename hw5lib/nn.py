@@ -124,9 +124,14 @@ def initialize_weights(in_size: int, out_size: int, params: dict, name: str = ""
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Elementwise logistic function 1 / (1 + exp(-x)), with no overflow warning for large |x|."""
+    """Elementwise logistic function 1 / (1 + exp(-x)), with no overflow warning for large |x|.
+
+    Keeps the input's float type (float32 in, float32 out), so a float32 network stays float32.
+    """
     ### BEGIN SOLUTION
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(float)
     z = np.exp(-np.abs(x))  # exponent <= 0: never overflows
     s = 1.0 / (1.0 + z)  # sigma(|x|)
     return np.where(x >= 0, s, z * s)  # sigma(-|x|) = z / (1 + z)

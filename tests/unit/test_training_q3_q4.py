@@ -102,6 +102,18 @@ def test_history_of_train_classifier():
     assert history["valid_acc"][-1] > 0.75 and history["train_loss"][-1] < history["train_loss"][0]
 
 
+def test_a_float32_classifier_stays_float32_and_trains_like_float64():
+    x, y = toydata.make_toy_data()
+    runs = {}
+    for dtype in (np.float64, np.float32):
+        np.random.seed(3)
+        params = train.init_classifier(2, 10, 4, dtype=dtype)
+        history = train.train_classifier(x.astype(dtype), y.astype(dtype), params, 20, 5, 1e-2, progress=False)
+        assert {params[k].dtype for k in ("Wlayer1", "blayer1", "Woutput", "boutput")} == {np.dtype(dtype)}
+        runs[dtype] = history["train_loss"]
+    np.testing.assert_allclose(runs[np.float32], runs[np.float64], rtol=1e-4)
+
+
 # ---------------------------------------------------------------- weights files and PCA
 
 
@@ -141,6 +153,17 @@ def test_pca_reconstructs_exactly_with_every_component_and_counts_parameters():
     assert np.linalg.norm(small.reconstruct(x) - x) < np.linalg.norm(x - x.mean(axis=0))
     with pytest.raises(ValueError, match="k must be between 1 and 8"):
         pca.fit_pca(x, 9)
+
+
+def test_pca_of_tall_data_spans_the_svd_subspace():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 30)) * np.linspace(5.0, 0.1, 30) @ np.linalg.qr(rng.normal(size=(30, 30)))[0]
+    fitted = pca.fit_pca(x, 6)
+    _, _, vt = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)
+    np.testing.assert_allclose(fitted.components @ fitted.components.T, np.eye(6), atol=1e-10)
+    np.testing.assert_allclose(np.abs(np.sum(fitted.components * vt[:6], axis=1)), 1.0, atol=1e-8)
+    np.testing.assert_allclose(fitted.reconstruct(x), x.mean(axis=0) + (x - x.mean(axis=0)) @ vt[:6].T @ vt[:6],
+                               atol=1e-8)
 
 
 def test_fast_mode_switches(monkeypatch):
