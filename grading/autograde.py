@@ -56,6 +56,7 @@ class Result:
     reasons: list[str] = field(default_factory=list)  # why points were lost beyond failing checks
     failed_cells: dict[str, str] = field(default_factory=dict)  # grade_id -> the error it raised
     seconds: float = 0.0
+    feedback_seconds: float = 0.0  # of ``seconds``: writing the HTML feedback after the grading
 
     @property
     def total(self) -> float:
@@ -183,10 +184,12 @@ def _grade_in_workspace(root: Path, student: str, limits: Limits) -> tuple[Resul
             process.wait()
     _read_outcome(workspace, result, log.read_text(errors="replace"))
     _merge_into_gradebook(workspace / "gradebook.db", result)  # zeros of a tampered submission reach its feedback
+    feedback_started = time.perf_counter()
     try:
         nbgrader(workspace, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
     except RuntimeError as exc:
         result.reasons.append(f"no notebook feedback could be written: {str(exc).splitlines()[0]}")
+    result.feedback_seconds = round(time.perf_counter() - feedback_started, 1)
     result.seconds = round(time.perf_counter() - started, 1)
     return result, workspace
 

@@ -33,10 +33,13 @@ def findLetters(image: np.ndarray) -> tuple[list[Box], np.ndarray]:
     scale = min(1.0, WORK_SIZE / max(height, width))
     small = transform.rescale(grey, scale, anti_aliasing=True) if scale < 1 else grey
     small = filters.gaussian(small, sigma=1.0)
-    # the paper's brightness: a closing removes dark strokes, a blur smooths what is left
+    # the paper's brightness: a closing removes dark strokes, a blur smooths what is left; it varies
+    # slowly, so it is estimated on a quarter-size copy and brought back to full size
     window = max(15, int(max(small.shape) / 25))
-    background = ndimage.grey_closing(small, size=(window, window))
-    background = filters.gaussian(background, sigma=window / 2)
+    coarse = small[::4, ::4]
+    background = ndimage.grey_closing(coarse, size=(window // 4 + 1, window // 4 + 1))
+    background = filters.gaussian(background, sigma=window / 8)
+    background = transform.resize(background, small.shape, order=1)
     flat = small / np.maximum(background, 1e-3)
     if np.percentile(flat, 0.5) > 0.8:  # nothing on the page is much darker than the paper
         return [], np.zeros(grey.shape)

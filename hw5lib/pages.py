@@ -10,8 +10,10 @@ y2 and x2 exclusive, the convention of ``skimage.measure.regionprops``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,11 +167,64 @@ def synthesize_page(lines: list[str], seed: int, style: PhotoStyle = PhotoStyle(
 
 
 def sample_pages(include_photos: bool = True) -> list[Page]:
-    """The four synthetic sample pages, then the course's photos where they are found."""
-    pages = [synthesize_page(text, seed=i, name=name) for i, (name, text) in enumerate(SAMPLE_TEXTS.items())]
+    """The four synthetic sample pages, then the course's photos where they are found.
+
+    The synthetic pages are drawn once (about 4 s) and cached in the user cache, keyed by the source of
+    this module and of the character generator; the cached pages are identical to freshly drawn ones.
+    """
+    path = sample_pages_cache()
+    pages = _read_pages(path)
+    if pages is None:
+        pages = [synthesize_page(text, seed=i, name=name) for i, (name, text) in enumerate(SAMPLE_TEXTS.items())]
+        _write_pages(path, pages)
     if include_photos:
         pages += course_photos()
     return pages
+
+
+def sample_pages_cache() -> Path:
+    """The cache file of the synthetic sample pages for the current page and character generators."""
+    from hw5lib import synth
+
+    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(synth.__file__).read_bytes())
+    return cache_dir() / f"sample-pages-{digest.hexdigest()[:12]}.npz"
+
+
+def _write_pages(path: Path, pages: list[Page]) -> None:
+    """Store the pages (the photo as its exact 8-bit JPEG values) atomically; a cache that cannot be written is skipped."""
+    arrays = {}
+    for i, page in enumerate(pages):
+        arrays[f"name{i}"] = np.array(page.name)
+        arrays[f"image{i}"] = np.round(page.image * 255).astype(np.uint8)  # the photo was decoded from 8 bits
+        arrays[f"ink{i}"] = page.ink
+        arrays[f"lines{i}"] = np.array(page.lines)
+        arrays[f"boxes{i}"] = np.array([box for row in page.boxes for box in row]).reshape(-1, 4)
+        arrays[f"line_lengths{i}"] = np.array([len(row) for row in page.boxes])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            np.savez_compressed(out, **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache: the pages are drawn again next time
+
+
+def _read_pages(path: Path) -> list[Page] | None:
+    """The cached pages, or None when there is no readable cache."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            pages = []
+            for i in range(len(SAMPLE_TEXTS)):
+                flat = [tuple(int(v) for v in box) for box in stored[f"boxes{i}"]]
+                ends = np.cumsum(stored[f"line_lengths{i}"])
+                pages.append(Page(name=str(stored[f"name{i}"]), image=stored[f"image{i}"] / 255.0,
+                                  lines=[str(line) for line in stored[f"lines{i}"]],
+                                  boxes=[flat[end - n:end] for n, end in zip(stored[f"line_lengths{i}"], ends)],
+                                  ink=stored[f"ink{i}"]))
+            return pages
+    except (OSError, KeyError, ValueError, EOFError):
+        return None
 
 
 def hard_pages(count: int = 20, seed: int = 0) -> list[Page]:

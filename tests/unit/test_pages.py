@@ -83,3 +83,25 @@ def test_course_photos_are_found_in_the_data_folder(tmp_path, monkeypatch):
     photos = pages.course_photos()
     assert [p.name for p in photos] == ["02_letters"]
     assert photos[0].lines is None and photos[0].image.shape == (40, 60, 3)
+
+
+def test_sample_pages_are_cached_identical_to_fresh_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("HW5_CACHE", str(tmp_path))
+    drawn = pages.sample_pages(include_photos=False)
+    assert pages.sample_pages_cache().is_file()
+    fresh = pages.synthesize_page(pages.SAMPLE_TEXTS["03_poem"], seed=2, name="03_poem")
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("the cached pages were drawn again")
+
+    monkeypatch.setattr(pages, "synthesize_page", no_drawing)
+    cached = pages.sample_pages(include_photos=False)
+    assert np.array_equal(cached[2].image, fresh.image) and np.array_equal(cached[2].ink, fresh.ink)
+    for a, b in zip(drawn, cached):
+        assert (a.name, a.lines, a.boxes) == (b.name, b.lines, b.boxes)
+        assert a.image.dtype == b.image.dtype and np.array_equal(a.image, b.image)
+    monkeypatch.undo()
+    monkeypatch.setenv("HW5_CACHE", str(tmp_path))
+    pages.sample_pages_cache().write_bytes(b"not a cache")  # a damaged cache is drawn again
+    assert [p.boxes for p in pages.sample_pages(include_photos=False)] == [p.boxes for p in drawn]
+    assert pages.sample_pages_cache().stat().st_size > 1000
