@@ -35,7 +35,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_ocr.py
 
-# The full autograder sweep under nbgrader: every sample submission, serial vs --jobs 2 (about 25 min).
+# The full autograder sweep under nbgrader: every sample submission, serial vs --jobs 2 (about 20 min).
 sweep: $(STAMP)
 	HW5_STANDIN=1 PYTHONPATH=. $(PY) benchmarks/bench_grading.py
 

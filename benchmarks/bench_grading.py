@@ -1,6 +1,6 @@
 """Autograding speed: seconds per submission and the speed-up of --jobs 2 over serial, and the full sample sweep.
 
-Run with `make sweep` (about 25 minutes on 2 cores). Builds and releases a course under build/sweep, then:
+Run with `make sweep` (about 20 minutes on 2 cores). Builds and releases a course under build/sweep, then:
   1. grades 10 submissions (the reference, the blank release and eight planted bugs) serially and with
      --jobs 2, prints seconds per submission (goal: at most 60 s in the fast configuration) and the speed-up,
      and checks that both runs give the same grade table;
