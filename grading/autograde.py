@@ -3,7 +3,9 @@
 nbgrader grades one course folder with one gradebook and has no parallel mode, so each submission is graded
 in a workspace of its own (a temporary course folder outside the real one, holding the source, an empty
 gradebook and that one submission) by an ``nbgrader autograde`` process with a wall-clock limit and a memory
-limit (RLIMIT_AS, inherited by the kernels). When it ends, however it ends, the parent process alone:
+limit (RLIMIT_AS, inherited by the kernels). nbgrader drops a whole submission when one kernel dies; such a
+submission is graded again notebook by notebook, so only the notebook whose kernel died loses its points.
+When grading ends, however it ends, the parent process alone:
 checks that the provided files were left as they were, reads the scores, writes ``results/<student>.json``
 (atomically, so grades written before an interruption are kept), merges the scores into the course's
 gradebook (manual grades there are kept) and copies the autograded notebooks and the feedback back.
@@ -161,28 +163,21 @@ def _grade_in_workspace(root: Path, student: str, limits: Limits) -> tuple[Resul
     _empty_gradebook(root / "gradebook.db", workspace / "gradebook.db")
     (workspace / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=str(workspace), student_files=student_files(), cell_timeout=limits.cell_timeout))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               **{name: "1" for name in ONE_THREAD})
-    env.pop("PYTHONPATH", None)  # the kernels must import the submission's hw5lib, never another copy
-    log = workspace / "autograde.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", student, "--create", "--force"],
-            cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        memory = int(limits.memory_gb * 2**30)  # set before the first kernel starts; kernels inherit it
-        resource.prlimit(process.pid, resource.RLIMIT_AS, (memory, memory))
-        try:
-            process.wait(timeout=limits.submission_seconds)
-        except subprocess.TimeoutExpired:
-            result.reasons.append(f"stopped after the time limit of {limits.submission_seconds} s for a whole "
-                                  "submission: look for an endless loop or far too much work")
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # nbgrader, its kernels and anything they started
-            except ProcessLookupError:
-                pass
-            process.wait()
-    _read_outcome(workspace, result, log.read_text(errors="replace"))
+    deadline = started + limits.submission_seconds
+    log = _run_nbgrader_autograde(workspace, student, limits, deadline, result)
+    if not (workspace / "autograded" / student / ASSIGNMENT).is_dir() and _kernel_died(log):
+        # nbgrader drops the whole submission when one kernel dies: grade the notebooks one by one, so
+        # only the notebook whose kernel died loses its points
+        log = ""
+        for notebook in sorted((workspace / "source" / ASSIGNMENT).glob("*.ipynb")):
+            if time.perf_counter() >= deadline:
+                break
+            own_log = _run_nbgrader_autograde(workspace, student, limits, deadline, result, notebook.stem)
+            if _kernel_died(own_log):
+                result.reasons.append(f"the Python kernel died while running {notebook.name} (os._exit, a crash "
+                                      "or the memory limit): that notebook gets no automatic points")
+            log += own_log
+    _read_outcome(workspace, result, log)
     _merge_into_gradebook(workspace / "gradebook.db", result)  # zeros of a tampered submission reach its feedback
     feedback_started = time.perf_counter()
     try:
@@ -192,6 +187,39 @@ def _grade_in_workspace(root: Path, student: str, limits: Limits) -> tuple[Resul
     result.feedback_seconds = round(time.perf_counter() - feedback_started, 1)
     result.seconds = round(time.perf_counter() - started, 1)
     return result, workspace
+
+
+def _run_nbgrader_autograde(workspace: Path, student: str, limits: Limits, deadline: float, result: Result,
+                            notebook: str | None = None) -> str:
+    """One ``nbgrader autograde`` process group (of one notebook, or all) under the limits; returns its log."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               **{name: "1" for name in ONE_THREAD})
+    env.pop("PYTHONPATH", None)  # the kernels must import the submission's hw5lib, never another copy
+    log = workspace / f"autograde{'-' + notebook if notebook else ''}.log"
+    command = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", student, "--create"]
+    command += ["--notebook", notebook] if notebook else ["--force"]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        memory = int(limits.memory_gb * 2**30)  # set before the first kernel starts; kernels inherit it
+        resource.prlimit(process.pid, resource.RLIMIT_AS, (memory, memory))
+        try:
+            process.wait(timeout=max(1.0, deadline - time.perf_counter()))
+        except subprocess.TimeoutExpired:
+            result.reasons.append(f"stopped after the time limit of {limits.submission_seconds} s for a whole "
+                                  "submission: look for an endless loop or far too much work")
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # nbgrader, its kernels and anything they started
+            except ProcessLookupError:
+                pass
+            process.wait()
+    return log.read_text(errors="replace")
+
+
+def _kernel_died(log: str) -> bool:
+    """True when nbgrader's log says a kernel died."""
+    return "DeadKernelError" in log or "Kernel died" in log
 
 
 def _empty_gradebook(course_db: Path, target: Path) -> None:
@@ -223,9 +251,9 @@ def _read_outcome(workspace: Path, result: Result, log: str) -> None:
                 result.scores[cell.name] = [score, float(cell.max_score)]
             if graded_folder.is_dir() and not (graded_folder / f"{notebook.name}.ipynb").is_file():
                 result.reasons.append(f"{notebook.name}.ipynb was not graded")
-    if "DeadKernelError" in log or "Kernel died" in log:
+    if _kernel_died(log) and not any("kernel died" in reason for reason in result.reasons):
         result.reasons.append("the Python kernel died while running the notebooks (os._exit, a crash or the "
-                              "memory limit); nbgrader then stops grading the submission")
+                              "memory limit)")
     if not graded_folder.is_dir():
         lines = [line for line in log.splitlines() if "[ERROR]" in line]
         result.reasons.append("nbgrader could not grade this submission, so it gets no automatic points"

@@ -168,9 +168,9 @@ HOSTILE = [
          "hoard = [np.ones(2**27) for _ in range(50)]  # 50 GB, one GB at a time, every page touched\n"
          "    counts = np.zeros((num_classes, num_classes), dtype=int)"),),
      "confusion_matrix fills 50 GB: stopped by the memory limit before the machine runs out"),
-    Sample("hostile_exit_at_import", "hostile", ("*",), (
+    Sample("hostile_exit_at_import", "hostile", ("Q1.4", "Q1.6"), (
         ("hw5lib/theory.py", "def logistic(", "import os\nos._exit(3)\n\n\ndef logistic("),),
-     "ends the interpreter when hw5lib.theory is imported: the kernel dies, nbgrader stops that submission"),
+     "ends the interpreter when hw5lib.theory is imported: the kernel of notebook 01 dies, the others are graded"),
     Sample("hostile_deletes_files", "hostile", ("*",), (
         ("hw5lib/theory.py", "def logistic(", "import pathlib\nfor _p in sorted(pathlib.Path('.').rglob('*'), "
          "reverse=True):\n    _p.unlink() if _p.is_file() else _p.rmdir()\n\n\ndef logistic("),),

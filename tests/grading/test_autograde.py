@@ -70,9 +70,12 @@ def test_a_huge_allocation_is_stopped_by_the_memory_limit(results):
     assert "MemoryError" in result.failed_cells["q3_4_confusion_matrix"]
 
 
-def test_exiting_the_interpreter_gives_zero_with_a_reason(results):
+def test_exiting_the_interpreter_costs_only_the_notebook_whose_kernel_died(results, course_root):
     result = results["hostile_exit_at_import"]
-    assert result.total == 0 and any("kernel died" in reason for reason in result.reasons), result.reasons
+    assert lost(result) == {"Q1.4", "Q1.6"} and result.total == 77 - 2
+    assert any("kernel died while running 01_theory.ipynb" in reason for reason in result.reasons), result.reasons
+    feedback = course_root / "feedback" / "hostile_exit_at_import" / ASSIGNMENT
+    assert (feedback / "02_fully_connected.html").is_file() and not (feedback / "01_theory.html").exists()
 
 
 def test_deleting_the_working_folder_gives_zero_with_a_reason(results):
