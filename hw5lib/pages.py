@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,14 +201,16 @@ def _write_pages(path: Path, pages: list[Page]) -> None:
         arrays[f"lines{i}"] = np.array(page.lines)
         arrays[f"boxes{i}"] = np.array([box for row in page.boxes for box in row]).reshape(-1, 4)
         arrays[f"line_lengths{i}"] = np.array([len(row) for row in page.boxes])
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as out:
             np.savez_compressed(out, **arrays)
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache: the pages are drawn again next time
+    except OSError:  # a read-only or full cache: the pages are drawn again next time
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _read_pages(path: Path) -> list[Page] | None:
@@ -223,7 +226,7 @@ def _read_pages(path: Path) -> list[Page] | None:
                                   boxes=[flat[end - n:end] for n, end in zip(stored[f"line_lengths{i}"], ends)],
                                   ink=stored[f"ink{i}"]))
             return pages
-    except (OSError, KeyError, ValueError, EOFError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
 
 

@@ -102,6 +102,8 @@ def test_sample_pages_are_cached_identical_to_fresh_ones(tmp_path, monkeypatch):
         assert a.image.dtype == b.image.dtype and np.array_equal(a.image, b.image)
     monkeypatch.undo()
     monkeypatch.setenv("HW5_CACHE", str(tmp_path))
-    pages.sample_pages_cache().write_bytes(b"not a cache")  # a damaged cache is drawn again
-    assert [p.boxes for p in pages.sample_pages(include_photos=False)] == [p.boxes for p in drawn]
+    good = pages.sample_pages_cache().read_bytes()
+    for damaged in (b"not a cache", good[: len(good) // 2]):  # a damaged or truncated cache is drawn again
+        pages.sample_pages_cache().write_bytes(damaged)
+        assert [p.boxes for p in pages.sample_pages(include_photos=False)] == [p.boxes for p in drawn]
     assert pages.sample_pages_cache().stat().st_size > 1000
