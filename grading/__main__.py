@@ -108,10 +108,24 @@ def main(argv: list[str] | None = None) -> int:
                   "already had a current result" + ("" if args.force else " (use --force to grade them again)"))
         if args.step in ("export", "demo"):
             _export(root)
+        if args.step == "demo":
+            return _demo_verdict(root)
     except (RuntimeError, ValueError) as exc:
         print(f"{args.step} failed: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _demo_verdict(root: Path) -> int:
+    """0 when the reference scores every automatic point and the blank release none, else 1 with the reason."""
+    results = autograde.load_results(root)
+    maximum = sum(m for _, m in results["reference"].scores.values())
+    expected = {"reference": maximum, "blank": 0}
+    wrong = [name for name, want in expected.items() if results[name].total != want]
+    for name in wrong:
+        print(f"demo: {name} scored {results[name].total:g} of {maximum:g} automatic points, expected "
+              f"{expected[name]:g}; see {root / 'feedback' / name / ASSIGNMENT / 'summary.html'}", file=sys.stderr)
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":

@@ -336,7 +336,7 @@ def _train_q3_network(settings: dict) -> tuple[dict, dict]:
     """(params, history) of the Q3.1 run with these settings, seeded as notebook 03 seeds it."""
     from hw5lib import data, train
 
-    nist = data.load_nist36(progress=False)
+    nist = data.load_nist36(progress=False, quiet=True)
     np.random.seed(0)
     params = train.init_classifier(1024, settings["hidden"], 36)
     history = train.train_classifier(nist.train_data, nist.train_labels, params, settings["epochs"],
@@ -354,7 +354,7 @@ def train_reference_network(kind: str, settings: dict) -> dict:
 
     if kind == "classifier":
         return _train_q3_network(settings)[0]
-    nist = data.load_nist36(progress=False)
+    nist = data.load_nist36(progress=False, quiet=True)
     np.random.seed(0)
     params = autoencoder.init_autoencoder()
     train.train_autoencoder(nist.train_data, params, epochs=settings["epochs"], batch_size=settings["batch_size"],
@@ -577,7 +577,7 @@ def check_psnr_value(validation_psnr: float, settings: dict) -> None:
     if grading_with_reference():
         from hw5lib import autoencoder, data, metrics
 
-        nist = data.load_nist36(progress=False)
+        nist = data.load_nist36(progress=False, quiet=True)
         params = reference_network("autoencoder", settings)
         validation_psnr = float(np.mean(metrics.psnr(nist.valid_data, autoencoder.reconstruct(nist.valid_data, params))))
     assert validation_psnr is not None, "no validation PSNR yet: run the Q4.3.2 measurement cell first"

@@ -212,10 +212,12 @@ def load_standin(progress: bool = True) -> Nist36:
 
 
 def load_nist36(folder: str | os.PathLike | None = None, standin: bool | None = None,
-                 progress: bool = True) -> Nist36:
+                 progress: bool = True, quiet: bool = False) -> Nist36:
     """NIST36 as the course files hold it: real files when found, the stand-in otherwise.
 
     ``standin=True`` (or HW5_STANDIN=1) always uses the stand-in; ``standin=False`` requires real files.
+    ``quiet=True`` leaves out the line that says the stand-in is used (the grade cells need this: nbgrader
+    gives no points to a cell that writes to stderr).
     """
     if not standin_forced(standin):
         real = find_real_files(folder)
@@ -224,9 +226,10 @@ def load_nist36(folder: str | os.PathLike | None = None, standin: bool | None = 
         if standin is False:
             raise DataError("no real NIST36 files found in " + ", ".join(
                 f"{p} ({n})" for n, p in candidate_folders(folder)) + "; fetch them with `hw5 data fetch`")
-        print("hw5: no real NIST36 files found, using the offline stand-in; to use the course's files, put "
-              f"nist36_train/valid/test.mat in {PROJECT_DATA} or set HW5_DATA, or run `hw5 data fetch`",
-              file=sys.stderr)
+        if not quiet:
+            print("hw5: no real NIST36 files found, using the offline stand-in; to use the course's files, put "
+                  f"nist36_train/valid/test.mat in {PROJECT_DATA} or set HW5_DATA, or run `hw5 data fetch`",
+                  file=sys.stderr)
     return load_standin(progress=progress)
 
 

@@ -120,6 +120,8 @@ def test_the_standin_is_announced_once(isolated, capsys):
     err = capsys.readouterr().err
     assert err.count("no real NIST36 files found, using the offline stand-in") == 1
     assert "hw5 data fetch" in err
+    assert data.load_nist36(progress=False, quiet=True).is_standin
+    assert capsys.readouterr().err == ""  # what the grade cells use: nbgrader zeroes a cell that writes to stderr
 
 
 def test_real_files_required_but_absent(isolated):
