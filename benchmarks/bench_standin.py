@@ -63,18 +63,19 @@ def main() -> None:
             x, labels = real
             predicted = np.argmax(train.classify(x, params)[:, :26], axis=1)
             held_out = np.arange(len(labels)) % 50 >= 25
-            real_accs.append(np.mean(predicted == labels))
-            per_class.append([np.mean(predicted[labels == c] == c) for c in range(26)])
-            first, later = np.mean(predicted[~held_out] == labels[~held_out]), np.mean(predicted[held_out] == labels[held_out])
-            line += f", real letters {real_accs[-1]:.3f} (first halves {first:.3f}, held-out halves {later:.3f})"
+            right = predicted == labels
+            real_accs.append(right.mean())
+            per_class.append([right[labels == c].mean() for c in range(26)])
+            line += (f", real letters {real_accs[-1]:.3f} (first halves {right[~held_out].mean():.3f}, "
+                     f"held-out halves {right[held_out].mean():.3f})")
         print("  " + line)
     print(f"  stand-in validation accuracy, mean of {len(SEEDS)} seeds: {np.mean(valid_accs):.3f} "
           f"(range {min(valid_accs):.3f}-{max(valid_accs):.3f}; goal 0.75-0.92)")
     if real is None:
         print(f"  real letters: skipped, {REAL_LETTERS} is absent")
         return
-    print(f"  real letters ({len(real[1])}, predicting among 26), mean of {len(SEEDS)} seeds: {np.mean(real_accs):.3f} "
-          f"(range {min(real_accs):.3f}-{max(real_accs):.3f}; goal >= 0.70)")
+    print(f"  real letters ({len(real[1])}, predicting among 26), mean of {len(SEEDS)} seeds: "
+          f"{np.mean(real_accs):.3f} (range {min(real_accs):.3f}-{max(real_accs):.3f}; goal >= 0.70)")
     print("  per letter: " + " ".join(f"{data.CLASS_NAMES[c]} {a:.2f}" for c, a in enumerate(np.mean(per_class, 0))))
 
 
