@@ -1,0 +1,74 @@
+"""Fit the stand-in's per-letter ink box (``hw5lib.synth.LETTER_BOX``) to a real NIST letter file.
+
+Run with `.venv/bin/python benchmarks/fit_letter_box.py [rounds]` after changing the generator. Each
+round draws 200 stand-in samples of every letter with the current factors, compares each letter's median
+ink-box height and width/height with those of the FIRST 25 real samples of that letter (the last 25 stay
+unseen, so bench_standin.py can report them as held out), and scales the factors by the ratios. It
+prints the fitted table to paste into synth.py; it never edits the source. I keeps its width factor
+(see the comment above LETTER_BOX).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import numpy as np
+import scipy.io
+
+from bench_standin import REAL_LETTERS
+from hw5lib import data, synth
+
+SAMPLES = 200
+KEEP_WIDTH = {"I"}
+
+
+def ink_box(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Height and width in pixels of each image's ink (values below 0.5), images as course rows."""
+    ink = images.reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5
+
+    def extent(mask: np.ndarray) -> np.ndarray:
+        return 32 - mask[:, ::-1].argmax(axis=1) - mask.argmax(axis=1)
+
+    return extent(ink.any(axis=2)).astype(float), extent(ink.any(axis=1)).astype(float)
+
+
+def draw_letter(label: int, box: tuple[float, float]) -> np.ndarray:
+    """SAMPLES stand-in images of one letter drawn with the ink-box factors ``box``."""
+    rows = []
+    for index in range(SAMPLES):
+        rng = synth.sample_rng("fit", index, str(label))
+        style = synth.draw_style(label, rng)
+        old_height, old_aspect = synth.LETTER_BOX[data.CLASS_NAMES[label]]
+        style = replace(style, size=style.size * box[0] / old_height, aspect=style.aspect * box[1] / old_aspect)
+        rows.append(synth.render(style, rng).ravel(order="F"))
+    return np.stack(rows)
+
+
+def main(rounds: int = 2) -> None:
+    """Print the fitted table."""
+    if not REAL_LETTERS.is_file():
+        print(f"{REAL_LETTERS} is absent: nothing to fit to")
+        return
+    contents = scipy.io.loadmat(REAL_LETTERS)
+    labels = np.argmax(contents["valid_labels"], axis=1)
+    first = np.arange(len(labels)) % 50 < 25
+    real_height, real_width = ink_box(contents["valid_data"])
+    boxes = {letter: synth.LETTER_BOX[letter] for letter in data.CLASS_NAMES[:26]}
+    for round_ in range(rounds):
+        errors = []
+        for label, letter in enumerate(data.CLASS_NAMES[:26]):
+            height, width = ink_box(draw_letter(label, boxes[letter]))
+            pick = first & (labels == label)
+            grow = np.median(real_height[pick]) / np.median(height)
+            widen = np.median(real_width[pick] / real_height[pick]) / np.median(width / height)
+            widen = 1.0 if letter in KEEP_WIDTH else widen
+            errors.append((abs(np.log(grow)), abs(np.log(widen))))
+            boxes[letter] = (round(boxes[letter][0] * grow, 2), round(boxes[letter][1] * widen, 2))
+        mean = np.mean(errors, axis=0)
+        print(f"round {round_ + 1}: mean |log ratio| before it: height {mean[0]:.3f}, width/height {mean[1]:.3f}")
+    print("LETTER_BOX = {" + ", ".join(f'"{k}": ({h}, {a})' for k, (h, a) in boxes.items()) + "}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
