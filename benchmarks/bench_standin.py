@@ -27,6 +27,21 @@ EPOCHS, BATCH, LEARNING_RATE, HIDDEN = 50, 32, 5e-3, 64
 SEEDS = (0, 1, 2)  # accuracy on the real letters varies by about +-0.02 with the initial weights
 
 
+def load_real_letters() -> tuple[np.ndarray, np.ndarray] | None:
+    """(images, letter indices) of the real file, or None when it is absent."""
+    if not REAL_LETTERS.is_file():
+        return None
+    import scipy.io
+
+    contents = scipy.io.loadmat(REAL_LETTERS)
+    return contents["valid_data"], np.argmax(contents["valid_labels"], axis=1)
+
+
+def held_out_half(labels: np.ndarray) -> np.ndarray:
+    """True for the last 25 of each letter's 50 samples: never looked at when tuning the generator."""
+    return np.arange(len(labels)) % 50 >= 25
+
+
 def time_build() -> float:
     """Seconds to draw the full stand-in into an empty folder."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,12 +58,7 @@ def main() -> None:
           f"{os.cpu_count()} cores; goal < 30 s)")
 
     nist = data.load_nist36(standin=True, progress=False)
-    real = None
-    if REAL_LETTERS.is_file():
-        import scipy.io
-
-        contents = scipy.io.loadmat(REAL_LETTERS)
-        real = contents["valid_data"], np.argmax(contents["valid_labels"], axis=1)
+    real = load_real_letters()
     valid_accs, real_accs, per_class = [], [], []
     for seed in SEEDS:
         np.random.seed(seed)
@@ -62,7 +72,7 @@ def main() -> None:
         if real is not None:
             x, labels = real
             predicted = np.argmax(train.classify(x, params)[:, :26], axis=1)
-            held_out = np.arange(len(labels)) % 50 >= 25
+            held_out = held_out_half(labels)
             right = predicted == labels
             real_accs.append(right.mean())
             per_class.append([right[labels == c].mean() for c in range(26)])

@@ -46,6 +46,7 @@ def test_stroke_cores_are_as_dark_as_real_ink(real_letters, full_standin):
     real, _ = real_letters
     ours = full_standin.valid_data[np.argmax(full_standin.valid_labels, axis=1) < 26]
     black_real, black_ours = np.mean(real < 0.05), np.mean(ours < 0.05)
-    assert abs(black_real - black_ours) < 0.03, f"pixels darker than 0.05: real {black_real:.3f}, stand-in {black_ours:.3f}"
+    assert abs(black_real - black_ours) < 0.03, (
+        f"pixels darker than 0.05: real {black_real:.3f}, stand-in {black_ours:.3f}")
     grey_real, grey_ours = np.mean((real >= 0.05) & (real < 0.2)), np.mean((ours >= 0.05) & (ours < 0.2))
     assert abs(grey_real - grey_ours) < 0.03, f"pixels in 0.05-0.2: real {grey_real:.3f}, stand-in {grey_ours:.3f}"
