@@ -4,7 +4,8 @@ Run with `.venv/bin/python benchmarks/fit_letter_box.py [rounds]` after changing
 round draws 200 stand-in samples of every letter with the current factors, compares each letter's median
 ink-box height and width/height with those of the FIRST 25 real samples of that letter (the last 25 stay
 unseen, so bench_standin.py can report them as held out), and scales the factors by the ratios. It
-prints the fitted table to paste into synth.py; it never edits the source. I keeps its width factor
+prints the fitted table to paste into synth.py, and the shift of the ink box's centre
+(``INK_CENTRE_SHIFT``) that matches the real one; it never edits the source. I keeps its width factor
 (see the comment above LETTER_BOX).
 """
 
@@ -32,6 +33,16 @@ def ink_box(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return extent(ink.any(axis=2)).astype(float), extent(ink.any(axis=1)).astype(float)
 
 
+def ink_centre(images: np.ndarray) -> np.ndarray:
+    """(row, col) in pixels of the middle of each image's ink box, images as course rows."""
+    ink = images.reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5
+
+    def middle(mask: np.ndarray) -> np.ndarray:
+        return (mask.argmax(axis=1) + 31 - mask[:, ::-1].argmax(axis=1)) / 2
+
+    return np.column_stack([middle(ink.any(axis=2)), middle(ink.any(axis=1))])
+
+
 def draw_letter(label: int, box: tuple[float, float]) -> np.ndarray:
     """SAMPLES stand-in images of one letter drawn with the ink-box factors ``box``."""
     rows = []
@@ -55,9 +66,11 @@ def main(rounds: int = 2) -> None:
     real_height, real_width = ink_box(images)
     boxes = {letter: synth.LETTER_BOX[letter] for letter in data.CLASS_NAMES[:26]}
     for round_ in range(rounds):
-        errors = []
+        errors, centres = [], []
         for label, letter in enumerate(data.CLASS_NAMES[:26]):
-            height, width = ink_box(draw_letter(label, boxes[letter]))
+            drawn = draw_letter(label, boxes[letter])
+            centres.append(ink_centre(drawn))
+            height, width = ink_box(drawn)
             pick = first & (labels == label)
             grow = np.median(real_height[pick]) / np.median(height)
             widen = np.median(real_width[pick] / real_height[pick]) / np.median(width / height)
@@ -66,6 +79,11 @@ def main(rounds: int = 2) -> None:
             boxes[letter] = (round(boxes[letter][0] * grow, 2), round(boxes[letter][1] * widen, 2))
         mean = np.mean(errors, axis=0)
         print(f"round {round_ + 1}: mean |log ratio| before it: height {mean[0]:.3f}, width/height {mean[1]:.3f}")
+    real_centre = ink_centre(images[first]).mean(axis=0)
+    drawn_centre = np.concatenate(centres).mean(axis=0)
+    shift = synth.INK_CENTRE_SHIFT + float(np.mean(real_centre - drawn_centre))
+    print(f"ink-box centre (row, col): real {real_centre.round(2)}, stand-in {drawn_centre.round(2)}; "
+          f"INK_CENTRE_SHIFT = {shift:.2f} (now {synth.INK_CENTRE_SHIFT})")
     print("LETTER_BOX = {" + ", ".join(f'"{k}": ({h}, {a})' for k, (h, a) in boxes.items()) + "}")
 
 

@@ -62,8 +62,11 @@ class Page:
     ink: np.ndarray | None = None  # H x W bool, the clean ink the photo was made from
 
 
-def _draw_char(char: str, height: float, rng: np.random.Generator) -> np.ndarray:
-    """Ink coverage of one character at page scale, on a square canvas with room around it."""
+def _draw_char(char: str, height: float, slant: float, rng: np.random.Generator) -> np.ndarray:
+    """Ink coverage of one character at page scale, on a square canvas with room around it.
+
+    ``slant`` is the writer's usual shear; each character leans a little more or less.
+    """
     from hw5lib import synth
 
     cell = int(np.ceil(height * 1.9))
@@ -71,7 +74,7 @@ def _draw_char(char: str, height: float, rng: np.random.Generator) -> np.ndarray
     style = dataclasses.replace(  # one writer taking care: steadier than the many hands of a form
         style, size=height * rng.uniform(0.85, 1.1), max_width=height * 1.3, centre=(cell / 2, cell / 2),
         pen=height * rng.uniform(0.09, 0.13), vertex_jitter=rng.uniform(0.0, 0.05),
-        stroke_offset=rng.uniform(0.0, 0.03))
+        stroke_offset=rng.uniform(0.0, 0.03), shear=slant + rng.normal(0.0, 0.08))
     return synth.rasterise(synth.distort_strokes(style, rng), (cell, cell), style.pen)
 
 
@@ -88,6 +91,7 @@ def layout(lines: list[str], rng: np.random.Generator, char_height: float) -> tu
     pitch = 2.1 * char_height
     y_centre = margin + char_height / 2
     x_end = 0
+    slant = rng.normal(0.2, 0.1)  # one writer: one usual slant for the whole page
     for line in lines:
         x = margin + rng.uniform(0, 0.5) * char_height
         baseline_drift = rng.normal(0, 0.02)  # hands drift up or down along a line
@@ -96,7 +100,7 @@ def layout(lines: list[str], rng: np.random.Generator, char_height: float) -> tu
                 x += rng.uniform(0.7, 1.0) * char_height
                 continue
             for _ in range(20):  # a few glyph forms come apart at page scale: draw another
-                coverage = _draw_char(char, char_height * rng.uniform(0.9, 1.1), rng)
+                coverage = _draw_char(char, char_height * rng.uniform(0.9, 1.1), slant, rng)
                 if _one_piece(coverage):
                     break
             else:

@@ -47,3 +47,18 @@ def test_render_split_is_independent_of_workers():
     one = synth.render_split(labels, "w", "v", workers=1, progress=False)
     two = synth.render_split(labels, "w", "v", workers=2, progress=False)
     assert one.shape == (72, 1024) and np.array_equal(one, two)
+
+
+def test_corners_are_jittered_and_curves_follow_them_smoothly():
+    o, z = synth.load_glyph("futural", "O"), synth.load_glyph("hand0", "Z")
+    assert o.is_key.sum() == 2 and len(o.vertices) > 15  # a round O: only its two ends are keys
+    assert z.is_key.all()  # every vertex of a Z is an end or a sharp corner
+    moved = o.key_jitter(0.05, np.random.default_rng(0))
+    # the start and end of the O (the same point) move independently, everything between is interpolated
+    t = o.arc / o.arc[-1]
+    expected = (1 - t)[:, None] * moved[0] + t[:, None] * moved[-1]
+    np.testing.assert_allclose(moved, expected, atol=1e-12)
+    steps = np.linalg.norm(np.diff(moved, axis=0), axis=1)
+    assert steps.max() < 0.01  # neighbours on the curve move alike: it stays round, not lumpy
+    corners = z.key_jitter(0.05, np.random.default_rng(1))
+    assert 0.02 < corners.std() < 0.08  # corners move by about the spread, each on its own
