@@ -243,9 +243,9 @@ def draw_style(label: int, rng: np.random.Generator, image_size: int = 32) -> St
         size=rng.uniform(15, 29) * scale * height,
         max_width=30.0 * scale,
         centre=tuple(image_size / 2 + INK_CENTRE_SHIFT * scale + rng.normal(0, 0.8 * scale, 2)),
-        pen=rng.uniform(2.4, 3.2) * scale,
+        pen=rng.uniform(2.0, 3.2) * scale,
         ink=rng.uniform(1.0, 1.25),
-        blur=rng.uniform(0.3, 0.5) * scale,
+        blur=rng.uniform(0.35, 0.55) * scale,
         overshoot=rng.uniform(0.05, 0.35),
         noise=rng.uniform(0.0, 0.004),
     )

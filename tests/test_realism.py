@@ -50,3 +50,27 @@ def test_stroke_cores_are_as_dark_as_real_ink(real_letters, full_standin):
         f"pixels darker than 0.05: real {black_real:.3f}, stand-in {black_ours:.3f}")
     grey_real, grey_ours = np.mean((real >= 0.05) & (real < 0.2)), np.mean((ours >= 0.05) & (ours < 0.2))
     assert abs(grey_real - grey_ours) < 0.03, f"pixels in 0.05-0.2: real {grey_real:.3f}, stand-in {grey_ours:.3f}"
+
+
+def _stroke_width_and_softness(images):
+    """Median pen width in pixels (twice the distance to paper along the ink's skeleton) and the median
+    share of grey pixels (0.2-0.8) per ink pixel, which grows as stroke edges get softer."""
+    from scipy import ndimage
+    from skimage.morphology import skeletonize
+
+    widths, softness = [], []
+    for image in images.reshape(-1, 32, 32):
+        ink = image < 0.5
+        skeleton = skeletonize(ink)
+        widths.append(2 * ndimage.distance_transform_edt(ink)[skeleton].mean())
+        softness.append(np.sum((image > 0.2) & (image < 0.8)) / ink.sum())
+    return np.median(widths), np.median(softness)
+
+
+def test_strokes_are_as_wide_and_as_soft_edged_as_real_ink(real_letters, full_standin):
+    real, _ = real_letters
+    ours = full_standin.valid_data[np.argmax(full_standin.valid_labels, axis=1) < 26]
+    width_real, soft_real = _stroke_width_and_softness(real)
+    width_ours, soft_ours = _stroke_width_and_softness(ours)
+    assert abs(width_real - width_ours) < 0.2, f"pen width real {width_real:.2f} px, stand-in {width_ours:.2f} px"
+    assert abs(soft_real - soft_ours) < 0.04, f"grey per ink pixel real {soft_real:.3f}, stand-in {soft_ours:.3f}"
