@@ -121,6 +121,9 @@ GLYPH_STEP = 0.004  # glyph units between dense points: under half a fine pixel 
 # A vertex where a stroke turns by more than this is a corner and is jittered on its own; the
 # vertices of a curve between corners move with them, so curves stay smooth.
 CORNER_TURN_DEG = 50.0
+# Glyphs with more ends and corners than this jitter each a little less (by the square root of the
+# ratio), so that letters with many corners (E, M, W) are not deformed more in all than X or N.
+FULL_JITTER_KEYS = 6
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class Glyph:
 
     def key_jitter(self, spread: float, rng: np.random.Generator) -> np.ndarray:
         """Random displacement of every end and corner; the vertices between them follow along the arc."""
+        spread = spread * np.sqrt(FULL_JITTER_KEYS / max(FULL_JITTER_KEYS, self.is_key.sum()))
         out = np.empty_like(self.vertices)
         for k in range(self.stroke_of_vertex[-1] + 1):
             idx = np.flatnonzero(self.stroke_of_vertex == k)

@@ -62,3 +62,13 @@ def test_corners_are_jittered_and_curves_follow_them_smoothly():
     assert steps.max() < 0.01  # neighbours on the curve move alike: it stays round, not lumpy
     corners = z.key_jitter(0.05, np.random.default_rng(1))
     assert 0.02 < corners.std() < 0.08  # corners move by about the spread, each on its own
+
+
+def test_glyphs_with_many_corners_jitter_each_corner_less():
+    e, x = synth.load_glyph("futural", "E"), synth.load_glyph("futural", "X")
+    assert e.is_key.sum() == 8 and x.is_key.sum() == 4
+    rng = np.random.default_rng(2)
+    spread_e = np.std([e.key_jitter(0.05, rng)[e.is_key] for _ in range(400)])
+    spread_x = np.std([x.key_jitter(0.05, rng)[x.is_key] for _ in range(400)])
+    assert spread_x == pytest.approx(0.05, rel=0.05)
+    assert spread_e == pytest.approx(0.05 * np.sqrt(6 / 8), rel=0.05)
