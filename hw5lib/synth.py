@@ -46,7 +46,8 @@ LETTER_BOX = {"A": (0.85, 1.06), "B": (1.13, 0.82), "C": (0.9, 0.98), "D": (1.02
 
 # Hand-print forms the fonts lack, drawn here as polylines (x, y) with y down, each with the share of
 # its class's samples that use it: a barred I, a J with a top bar, crossed Z and 7, a flagged 1, a W
-# with rounded bottoms, a narrow P, R written in one stroke, A with a bar past its leg, a steep right
+# with rounded bottoms, a narrow P, R written in one stroke or with a small bowl and a leg that sweeps out
+# along the baseline, A with a bar past its leg, a steep right
 # leg or a round top, a round Q with a long tail, an M whose middle stops halfway, a leaning N, a V
 # with a round bottom, a leaning O whose ends overlap.
 def _ellipse(start_deg: float, stop_deg: float, rx: float = 0.38, ry: float = 0.5, lean: float = 0.0,
@@ -70,7 +71,9 @@ HAND_GLYPHS = {
     "R": [([[(-0.28, 0.5), (-0.28, -0.5), (0.08, -0.5), (0.26, -0.4), (0.3, -0.24), (0.22, -0.08), (0.02, 0.0),
              (-0.28, 0.0), (0.0, 0.0), (0.18, 0.2), (0.36, 0.5)]], 0.25),
           ([[(-0.28, 0.5), (-0.28, -0.5), (0.1, -0.5), (0.28, -0.38), (0.25, -0.2), (0.05, -0.1), (-0.28, -0.1),
-             (0.05, 0.12), (0.4, 0.5)]], 0.25)],
+             (0.05, 0.12), (0.4, 0.5)]], 0.25),
+          ([[(-0.3, 0.5), (-0.3, -0.5), (0.05, -0.5), (0.22, -0.38), (0.22, -0.18), (0.05, -0.05), (-0.3, -0.05)],
+            [(-0.1, -0.05), (0.15, 0.3), (0.3, 0.45), (0.5, 0.5)]], 0.3)],
     "A": [([[(-0.4, 0.5), (-0.02, -0.5), (0.02, -0.5), (0.4, 0.5)], [(0.3, 0.18), (-0.48, 0.14)]], 0.25),
           ([[(-0.45, 0.5), (0.15, -0.5), (0.3, 0.5)], [(-0.25, 0.12), (0.3, 0.08)]], 0.2),
           ([[(-0.42, 0.5), (-0.18, -0.3), (-0.05, -0.48), (0.08, -0.5), (0.2, -0.35), (0.32, 0.5)],
