@@ -1,8 +1,9 @@
 """Handwriting-like characters drawn from vector stroke fonts: the offline stand-in for NIST36.
 
-Every character is a Hershey stroke-font glyph (upper or lower case for letters) whose strokes are
-distorted the way hands differ: slant, rotation, aspect, a smooth elastic warp, wobble along each
-stroke and small offsets between strokes. The strokes are then drawn with a round pen of random
+Every character is a Hershey stroke-font glyph (upper or lower case for letters) or a hand-print
+form, whose strokes are distorted the way hands differ: stroke ends and corners moved (curves between
+them follow smoothly), slant, rotation, aspect, a smooth elastic warp, wobble along each stroke and
+small offsets between strokes. The strokes are then drawn with a round pen of random
 width at three times the final resolution and box-averaged down, like a scanned and resized
 character. Each sample has its own random generator seeded by (version, split, index), so the data
 are the same on every machine and for any number of worker processes.
@@ -46,10 +47,10 @@ LETTER_BOX = {"A": (0.85, 1.06), "B": (1.13, 0.82), "C": (0.9, 0.98), "D": (1.02
 
 # Hand-print forms the fonts lack, drawn here as polylines (x, y) with y down, each with the share of
 # its class's samples that use it: a barred I, a J with a top bar, crossed Z and 7, a flagged 1, a W
-# with rounded bottoms, a narrow P, R written in one stroke or with a small bowl and a leg that sweeps out
-# along the baseline, A with a bar past its leg, a steep right
-# leg or a round top, a round Q with a long tail, an M whose middle stops halfway, a leaning N, a V
-# with a round bottom, a leaning O whose ends overlap.
+# with rounded bottoms, a narrow P, R written in one stroke or with a small bowl and a leg that sweeps
+# out along the baseline, A with a bar past its leg, a steep right leg or a round top, a round Q with a
+# long tail, an M whose middle stops halfway, a leaning N, a V with a round bottom, a leaning O whose
+# ends overlap.
 def _ellipse(start_deg: float, stop_deg: float, rx: float = 0.38, ry: float = 0.5, lean: float = 0.0,
              steps: int = 20) -> list:
     """Points of an ellipse drawn from one angle to another, leaning right by ``lean`` (x shift per unit of height)."""
