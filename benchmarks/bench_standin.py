@@ -54,14 +54,8 @@ def time_build() -> float:
 
 def other_draw(index: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Train and validation splits of another draw of the same generator (another version string)."""
-    from hw5lib import synth
-
-    splits = []
-    for split in ("train", "valid"):
-        labels = np.repeat(np.arange(len(data.CLASS_NAMES)), data.PER_CLASS[split])
-        images = synth.render_split(labels, split, f"{data.standin_key()}-draw{index}", progress=False)
-        splits.append((images, np.eye(len(data.CLASS_NAMES), dtype=np.uint8)[labels]))
-    return splits[0], splits[1]
+    version = f"{data.standin_key()}-draw{index}"
+    return tuple(data.draw_split(split, version, data.PER_CLASS[split], progress=False) for split in ("train", "valid"))
 
 
 def score(train_split, valid_split, real, seed: int, desc: str) -> tuple[float, np.ndarray | None, str]:

@@ -177,12 +177,20 @@ def standin_folder() -> Path:
     return cache_dir() / f"nist36-standin-{standin_key()}"
 
 
+def draw_split(split: str, version: str, per_class: int, workers: int | None = None,
+               progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """One split of the stand-in drawn by generator ``version``: (images, one-hot labels), sorted by class."""
+    from hw5lib import synth
+
+    labels = np.repeat(np.arange(len(CLASS_NAMES)), per_class)
+    images = synth.render_split(labels, split, version, workers=workers, progress=progress)
+    return images, np.eye(len(CLASS_NAMES), dtype=np.uint8)[labels]
+
+
 def build_standin(folder: Path, per_class: dict[str, int] | None = None, workers: int | None = None,
                   progress: bool = True) -> Path:
     """Draw the stand-in and write it as the three course files into ``folder`` (atomically)."""
     import scipy.io
-
-    from hw5lib import synth
 
     per_class = per_class or PER_CLASS
     version = standin_key()
@@ -190,9 +198,7 @@ def build_standin(folder: Path, per_class: dict[str, int] | None = None, workers
     work = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
         for split in SPLITS:
-            labels = np.repeat(np.arange(len(CLASS_NAMES)), per_class[split])
-            data = synth.render_split(labels, split, version, workers=workers, progress=progress)
-            one_hot = np.eye(len(CLASS_NAMES), dtype=np.uint8)[labels]
+            data, one_hot = draw_split(split, version, per_class[split], workers=workers, progress=progress)
             scipy.io.savemat(work / file_name(split), {f"{split}_data": data, f"{split}_labels": one_hot})
         if folder.exists():
             shutil.rmtree(folder)
