@@ -23,24 +23,27 @@ SAMPLES = 200
 KEEP_WIDTH = {"I"}
 
 
-def ink_box(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Height and width in pixels of each image's ink (values below 0.5), images as course rows."""
+def ink_spans(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last row, then first and last column, holding ink (values below 0.5): two [N, 2]
+    arrays, images as course rows."""
     ink = images.reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5
 
-    def extent(mask: np.ndarray) -> np.ndarray:
-        return 32 - mask[:, ::-1].argmax(axis=1) - mask.argmax(axis=1)
+    def span(mask: np.ndarray) -> np.ndarray:
+        return np.column_stack([mask.argmax(axis=1), 31 - mask[:, ::-1].argmax(axis=1)])
 
-    return extent(ink.any(axis=2)).astype(float), extent(ink.any(axis=1)).astype(float)
+    return span(ink.any(axis=2)), span(ink.any(axis=1))
+
+
+def ink_box(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Height and width in pixels of each image's ink box."""
+    rows, cols = ink_spans(images)
+    return (rows[:, 1] - rows[:, 0] + 1).astype(float), (cols[:, 1] - cols[:, 0] + 1).astype(float)
 
 
 def ink_centre(images: np.ndarray) -> np.ndarray:
-    """(row, col) in pixels of the middle of each image's ink box, images as course rows."""
-    ink = images.reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5
-
-    def middle(mask: np.ndarray) -> np.ndarray:
-        return (mask.argmax(axis=1) + 31 - mask[:, ::-1].argmax(axis=1)) / 2
-
-    return np.column_stack([middle(ink.any(axis=2)), middle(ink.any(axis=1))])
+    """(row, col) in pixels of the middle of each image's ink box."""
+    rows, cols = ink_spans(images)
+    return np.column_stack([rows.mean(axis=1), cols.mean(axis=1)])
 
 
 def draw_letter(label: int, box: tuple[float, float]) -> np.ndarray:

@@ -17,6 +17,12 @@ def real_letters():
     return contents["valid_data"], np.argmax(contents["valid_labels"], axis=1)
 
 
+@pytest.fixture(scope="module")
+def standin_letters(full_standin):
+    """The stand-in's validation letters (the real file holds letters only)."""
+    return full_standin.valid_data[np.argmax(full_standin.valid_labels, axis=1) < 26]
+
+
 def _ink(images):
     return images.reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5
 
@@ -30,10 +36,9 @@ def test_same_layout_and_value_range(real_letters, full_standin):
     assert abs(np.median(real) - np.median(ours)) < 0.02
 
 
-def test_similar_ink_size_and_position(real_letters, full_standin):
+def test_similar_ink_size_and_position(real_letters, standin_letters):
     real, _ = real_letters
-    ours = full_standin.valid_data[np.argmax(full_standin.valid_labels, axis=1) < 26]
-    r, o = _ink(real), _ink(ours)
+    r, o = _ink(real), _ink(standin_letters)
     assert abs(r.mean() - o.mean()) < 0.05, f"ink share real {r.mean():.3f}, stand-in {o.mean():.3f}"
     for axis in (1, 2):  # height, then width of the ink's box
         real_extent, our_extent = np.median(r.any(axis=axis).sum(1)), np.median(o.any(axis=axis).sum(1))
@@ -42,13 +47,13 @@ def test_similar_ink_size_and_position(real_letters, full_standin):
     assert np.corrcoef(real_mean_image.ravel(), our_mean_image.ravel())[0, 1] > 0.9
 
 
-def test_stroke_cores_are_as_dark_as_real_ink(real_letters, full_standin):
+def test_stroke_cores_are_as_dark_as_real_ink(real_letters, standin_letters):
     real, _ = real_letters
-    ours = full_standin.valid_data[np.argmax(full_standin.valid_labels, axis=1) < 26]
-    black_real, black_ours = np.mean(real < 0.05), np.mean(ours < 0.05)
+    black_real, black_ours = np.mean(real < 0.05), np.mean(standin_letters < 0.05)
     assert abs(black_real - black_ours) < 0.03, (
         f"pixels darker than 0.05: real {black_real:.3f}, stand-in {black_ours:.3f}")
-    grey_real, grey_ours = np.mean((real >= 0.05) & (real < 0.2)), np.mean((ours >= 0.05) & (ours < 0.2))
+    grey_real = np.mean((real >= 0.05) & (real < 0.2))
+    grey_ours = np.mean((standin_letters >= 0.05) & (standin_letters < 0.2))
     assert abs(grey_real - grey_ours) < 0.03, f"pixels in 0.05-0.2: real {grey_real:.3f}, stand-in {grey_ours:.3f}"
 
 
@@ -67,10 +72,9 @@ def _stroke_width_and_softness(images):
     return np.median(widths), np.median(softness)
 
 
-def test_strokes_are_as_wide_and_as_soft_edged_as_real_ink(real_letters, full_standin):
+def test_strokes_are_as_wide_and_as_soft_edged_as_real_ink(real_letters, standin_letters):
     real, _ = real_letters
-    ours = full_standin.valid_data[np.argmax(full_standin.valid_labels, axis=1) < 26]
     width_real, soft_real = _stroke_width_and_softness(real)
-    width_ours, soft_ours = _stroke_width_and_softness(ours)
+    width_ours, soft_ours = _stroke_width_and_softness(standin_letters)
     assert abs(width_real - width_ours) < 0.2, f"pen width real {width_real:.2f} px, stand-in {width_ours:.2f} px"
     assert abs(soft_real - soft_ours) < 0.04, f"grey per ink pixel real {soft_real:.3f}, stand-in {soft_ours:.3f}"
