@@ -18,20 +18,10 @@ import numpy as np
 
 from bench_standin import REAL_LETTERS, held_out_half, load_real_letters
 from hw5lib import data, synth
+from hw5lib.ink_measures import ink_spans
 
 SAMPLES = 200
 KEEP_WIDTH = {"I"}
-
-
-def ink_spans(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and last row, then first and last column, holding ink (values below 0.5): two [N, 2]
-    arrays, images as course rows."""
-    ink = images.reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5
-
-    def span(mask: np.ndarray) -> np.ndarray:
-        return np.column_stack([mask.argmax(axis=1), 31 - mask[:, ::-1].argmax(axis=1)])
-
-    return span(ink.any(axis=2)), span(ink.any(axis=1))
 
 
 def ink_box(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

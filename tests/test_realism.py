@@ -7,6 +7,9 @@ import pytest
 import scipy.io
 
 REAL_LETTERS = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "nist26_valid.mat"
+# Mean over letters of the summed absolute difference of the mean ink profiles (hw5lib.ink_measures):
+# about 0.225 with the fitted midlines, 0.25-0.26 without them.
+PROFILE_DISTANCE_LIMIT = 0.24
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +81,18 @@ def test_strokes_are_as_wide_and_as_soft_edged_as_real_ink(real_letters, standin
     width_ours, soft_ours = _stroke_width_and_softness(standin_letters)
     assert abs(width_real - width_ours) < 0.2, f"pen width real {width_real:.2f} px, stand-in {width_ours:.2f} px"
     assert abs(soft_real - soft_ours) < 0.04, f"grey per ink pixel real {soft_real:.3f}, stand-in {soft_ours:.3f}"
+
+
+def test_each_letter_spreads_its_ink_over_its_box_as_real_letters_do(real_letters, full_standin):
+    """The mean ink profile of each letter across the rows and the columns of its ink box (where A's bar
+    lies, how high H's is) is near the real one."""
+    from hw5lib.ink_measures import ink_profiles
+
+    real, real_labels = real_letters
+    labels = np.argmax(full_standin.valid_labels, axis=1)
+    distances = []
+    for letter in range(26):
+        ours = ink_profiles(full_standin.valid_data[labels == letter]).mean(axis=0)
+        theirs = ink_profiles(real[real_labels == letter]).mean(axis=0)
+        distances.append(np.abs(ours - theirs).sum())
+    assert np.mean(distances) < PROFILE_DISTANCE_LIMIT, f"mean profile distance {np.mean(distances):.3f}"

@@ -72,3 +72,26 @@ def test_glyphs_with_many_corners_jitter_each_corner_less():
     spread_x = np.std([x.key_jitter(0.05, rng)[x.is_key] for _ in range(400)])
     assert spread_x == pytest.approx(0.05, rel=0.05)
     assert spread_e == pytest.approx(0.05 * np.sqrt(6 / 8), rel=0.05)
+
+
+def test_bending_the_midlines_moves_the_middle_and_keeps_the_box():
+    corners_and_middle = np.array([[-1.0, -2.0], [1.0, 2.0], [0.0, 0.0], [0.5, 1.0]])
+    bent = synth.bend_midlines(corners_and_middle, (0.1, 0.2))
+    np.testing.assert_allclose(bent[:2], corners_and_middle[:2])  # the box stays
+    np.testing.assert_allclose(bent[2], [0.1 * 1.0, 0.2 * 2.0])  # the middle moves by bend x half-size
+    np.testing.assert_allclose(bent[3], [0.5 + 0.1 * 0.75, 1.0 + 0.2 * 0.75 * 2.0])  # u + bend (1 - u^2)
+    h = synth.load_glyph("futural", "H")
+    points = h.points(h.vertices)
+    lowered = synth.bend_midlines(points, (0.0, 0.3))
+    order = np.argsort(points[:, 1])
+    assert np.all(np.diff(lowered[order, 1]) > -1e-12)  # nothing crosses over: rows keep their order
+    assert lowered[:, 1].mean() > points[:, 1].mean()  # the bar goes down
+    np.testing.assert_array_equal(synth.bend_midlines(points, (0.0, 0.0)), points)
+
+
+def test_letters_get_their_fitted_midline_and_digits_none():
+    for label, name in enumerate(CLASS_NAMES):
+        style = synth.draw_style(label, np.random.default_rng(label))
+        assert style.bend == synth.LETTER_MIDLINE.get(name, (0.0, 0.0))
+    assert set(synth.LETTER_MIDLINE) == set(CLASS_NAMES[:26])
+    assert all(abs(x) < 0.5 and abs(y) < 0.5 for x, y in synth.LETTER_MIDLINE.values())  # bends keep the order
