@@ -53,8 +53,8 @@ def time_build() -> float:
 
 
 def other_draw(index: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Train and validation splits of another draw of the same generator (another version string)."""
-    version = f"{data.standin_key()}-draw{index}"
+    """Train and validation splits of another draw of the same generator (another seed than STANDIN_DRAW)."""
+    version = f"{data.STANDIN_DRAW}-draw{index}"
     return tuple(data.draw_split(split, version, data.PER_CLASS[split], progress=False) for split in ("train", "valid"))
 
 

@@ -12,6 +12,7 @@ prints the fitted table to paste into synth.py, and the shift of the ink box's c
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -36,23 +37,35 @@ def ink_centre(images: np.ndarray) -> np.ndarray:
     return np.column_stack([rows.mean(axis=1), cols.mean(axis=1)])
 
 
+def real_letters_to_fit() -> tuple[np.ndarray, np.ndarray] | None:
+    """(images, letter indices) of the real file, or None after saying that it is absent."""
+    real = load_real_letters()
+    if real is None:
+        print(f"{REAL_LETTERS} is absent: nothing to fit to")
+    return real
+
+
+def draw_letter_samples(label: int, count: int, adjust: Callable[[synth.Style], synth.Style]) -> np.ndarray:
+    """``count`` stand-in images of one letter, the same ones on every call, each style passed through
+    ``adjust`` before it is drawn (a fit draws the same samples with other factors)."""
+    rows = []
+    for index in range(count):
+        rng = synth.sample_rng("fit", index, str(label))
+        rows.append(synth.render(adjust(synth.draw_style(label, rng)), rng).ravel(order="F"))
+    return np.stack(rows)
+
+
 def draw_letter(label: int, box: tuple[float, float]) -> np.ndarray:
     """SAMPLES stand-in images of one letter drawn with the ink-box factors ``box``."""
-    rows = []
-    for index in range(SAMPLES):
-        rng = synth.sample_rng("fit", index, str(label))
-        style = synth.draw_style(label, rng)
-        old_height, old_aspect = synth.LETTER_BOX[data.CLASS_NAMES[label]]
-        style = replace(style, size=style.size * box[0] / old_height, aspect=style.aspect * box[1] / old_aspect)
-        rows.append(synth.render(style, rng).ravel(order="F"))
-    return np.stack(rows)
+    old_height, old_aspect = synth.LETTER_BOX[data.CLASS_NAMES[label]]
+    return draw_letter_samples(label, SAMPLES, lambda style: replace(
+        style, size=style.size * box[0] / old_height, aspect=style.aspect * box[1] / old_aspect))
 
 
 def main(rounds: int = 2) -> None:
     """Print the fitted table."""
-    real = load_real_letters()
+    real = real_letters_to_fit()
     if real is None:
-        print(f"{REAL_LETTERS} is absent: nothing to fit to")
         return
     images, labels = real
     first = ~held_out_half(labels)

@@ -18,7 +18,8 @@ from dataclasses import replace
 import numpy as np
 from tqdm import tqdm
 
-from bench_standin import REAL_LETTERS, held_out_half, load_real_letters
+from bench_standin import held_out_half
+from fit_letter_box import draw_letter_samples, real_letters_to_fit
 from hw5lib import data, synth
 from hw5lib.ink_measures import ink_profiles
 
@@ -29,12 +30,8 @@ BINS = 10
 
 def mean_profile(label: int, bend: tuple[float, float]) -> np.ndarray:
     """The mean ink profile (rows, then columns) of SAMPLES stand-in images of one letter bent by ``bend``."""
-    rows = []
-    for index in range(SAMPLES):
-        rng = synth.sample_rng("fit", index, str(label))
-        style = replace(synth.draw_style(label, rng), bend=bend)
-        rows.append(synth.render(style, rng).ravel(order="F"))
-    return ink_profiles(np.stack(rows), BINS).mean(axis=0)
+    drawn = draw_letter_samples(label, SAMPLES, lambda style: replace(style, bend=bend))
+    return ink_profiles(drawn, BINS).mean(axis=0)
 
 
 def _mean_profile_job(job: tuple[int, tuple[float, float]]) -> np.ndarray:
@@ -48,9 +45,8 @@ def distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def main(rounds: int = 2) -> None:
     """Print the fitted table and how near the profiles are before and after, on both halves of the file."""
-    real = load_real_letters()
+    real = real_letters_to_fit()
     if real is None:
-        print(f"{REAL_LETTERS} is absent: nothing to fit to")
         return
     images, labels = real
     held_out = held_out_half(labels)

@@ -163,6 +163,12 @@ def _read_folder(folder: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+# The seed of the stand-in's draw. The cache is keyed by the generator's source (standin_key), the draw
+# by this fixed name, so an edit that leaves the generator's behaviour alone (a comment) rebuilds the
+# same images instead of another draw of them.
+STANDIN_DRAW = "nist36-standin"
+
+
 def standin_key() -> str:
     """A key that changes whenever the generator or the split sizes change."""
     from hw5lib import synth
@@ -193,12 +199,11 @@ def build_standin(folder: Path, per_class: dict[str, int] | None = None, workers
     import scipy.io
 
     per_class = per_class or PER_CLASS
-    version = standin_key()
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
         for split in SPLITS:
-            data, one_hot = draw_split(split, version, per_class[split], workers=workers, progress=progress)
+            data, one_hot = draw_split(split, STANDIN_DRAW, per_class[split], workers=workers, progress=progress)
             scipy.io.savemat(work / file_name(split), {f"{split}_data": data, f"{split}_labels": one_hot})
         if folder.exists():
             shutil.rmtree(folder)

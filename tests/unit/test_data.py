@@ -84,13 +84,21 @@ def test_a_generator_change_invalidates_the_cache(isolated, monkeypatch, capsys)
     assert "drawing the offline NIST36 stand-in" in capsys.readouterr().err
     again = data.load_nist36(progress=False)
     assert "drawing" not in capsys.readouterr().err and again.source == first.source
+    source = open(synth.__file__, "rb").read()
     changed = isolated / "synth_changed.py"
-    changed.write_bytes(open(synth.__file__, "rb").read() + b"\n# a change to the generator\n")
+    changed.write_bytes(source + b"\n# a comment added to the generator\n")
     monkeypatch.setattr(synth, "__file__", str(changed))
     rebuilt = data.load_nist36(progress=False)
     assert "drawing the offline NIST36 stand-in" in capsys.readouterr().err
     assert rebuilt.source != first.source
-    assert not np.array_equal(rebuilt.train_data, first.train_data)
+    # the draw is seeded by data.STANDIN_DRAW, not by the source: a comment changes nothing in it
+    assert np.array_equal(rebuilt.train_data, first.train_data)
+    changed.write_bytes(source + b"\nINK_CENTRE_SHIFT = 2.0\n")
+    monkeypatch.setattr(synth, "INK_CENTRE_SHIFT", 2.0)
+    moved = data.load_nist36(progress=False)
+    assert "drawing the offline NIST36 stand-in" in capsys.readouterr().err
+    assert moved.source not in (first.source, rebuilt.source)
+    assert not np.array_equal(moved.train_data, first.train_data)
 
 
 def test_the_key_follows_the_split_sizes(isolated, monkeypatch):
