@@ -213,9 +213,6 @@ def load_glyph(font: str, char: str) -> Glyph:
         offset += len(st)
     first = np.concatenate(firsts)
     weight = np.concatenate(weights)
-    at_end = weight == 1.0  # keep first + 1 inside the stroke: a point at a stroke's end blends back
-    first[at_end] -= 1
-    weight[at_end] = 1.0
     arcs = [np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(st, axis=0), axis=1))] for st in strokes]
     return Glyph(np.concatenate(strokes), np.concatenate([np.full(len(st), i) for i, st in enumerate(strokes)]),
                  np.concatenate(arcs), np.concatenate([_ends_and_corners(st) for st in strokes]), first, weight)

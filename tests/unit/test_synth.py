@@ -74,6 +74,21 @@ def test_glyphs_with_many_corners_jitter_each_corner_less():
     assert spread_e == pytest.approx(0.05 * np.sqrt(6 / 8), rel=0.05)
 
 
+@pytest.mark.parametrize("font, char", [("futural", "X"), ("futural", "E"), ("rowmans", "A"), ("futural", "O"),
+                                        ("hand0", "A"), ("hand2", "R")])
+def test_dense_points_run_along_each_stroke_from_its_start_to_its_end(font, char):
+    glyph = synth.load_glyph(font, char)
+    points = glyph.points(glyph.vertices)
+    spans = glyph.stroke_spans()
+    assert len(spans) == glyph.stroke_of_vertex[-1] + 1  # one run of points per stroke
+    for k, (start, stop) in enumerate(spans):
+        stroke = glyph.vertices[glyph.stroke_of_vertex == k]
+        np.testing.assert_allclose(points[start], stroke[0], atol=1e-12)
+        np.testing.assert_allclose(points[stop - 1], stroke[-1], atol=1e-12)
+        # no jump back to an earlier vertex: rounding would drag the stroke's end towards it
+        assert np.linalg.norm(np.diff(points[start:stop], axis=0), axis=1).max() <= synth.GLYPH_STEP + 1e-12
+
+
 def test_bending_the_midlines_moves_the_middle_and_keeps_the_box():
     corners_and_middle = np.array([[-1.0, -2.0], [1.0, 2.0], [0.0, 0.0], [0.5, 1.0]])
     bent = synth.bend_midlines(corners_and_middle, (0.1, 0.2))
