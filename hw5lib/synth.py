@@ -4,9 +4,9 @@ Every character is a Hershey stroke-font glyph (upper or lower case for letters)
 form, whose strokes are distorted the way hands differ: stroke ends and corners moved (curves between
 them follow smoothly), the letter's middle bent to where real hands put it, slant, rotation, aspect, a
 smooth elastic warp, wobble along each stroke and small offsets between strokes. The strokes are then
-drawn with a round pen of random width at three times the final resolution and box-averaged down, like a scanned and resized
-character. Each sample has its own random generator seeded by (version, split, index), so the data
-are the same on every machine and for any number of worker processes.
+drawn with a round pen of random width at three times the final resolution and box-averaged down, like
+a scanned and resized character. Each sample has its own random generator seeded by (version, split,
+index), so the data are the same on every machine and for any number of worker processes.
 """
 
 from __future__ import annotations
