@@ -270,15 +270,6 @@ def draw_style(label: int, rng: np.random.Generator, image_size: int = 32) -> St
     )
 
 
-def _resample(stroke: np.ndarray, step: float) -> np.ndarray:
-    """Points along a polyline every ``step`` (or closer), ends included."""
-    seg = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
-    arc = np.concatenate([[0.0], np.cumsum(seg)])
-    n = max(2, int(np.ceil(arc[-1] / step)) + 1)
-    t = np.linspace(0.0, arc[-1], n)
-    return np.column_stack([np.interp(t, arc, stroke[:, 0]), np.interp(t, arc, stroke[:, 1])])
-
-
 def bend_midlines(points: np.ndarray, bend: tuple[float, float]) -> np.ndarray:
     """Points moved so the middle of their box shifts by ``bend`` (a share of the half-size, per axis) while
     the box stays: a coordinate u in [-1, 1] across the box goes to u + bend * (1 - u**2), in order while
