@@ -69,7 +69,7 @@ def run_demo(out: Path) -> int:
 
 
 def run_data(args: argparse.Namespace) -> int:
-    """The ``hw5 data`` subcommands: status, fetch, build."""
+    """The ``hw5 data`` subcommands: status, fetch, fonts, build."""
     from hw5lib import data
 
     try:
@@ -78,6 +78,12 @@ def run_data(args: argparse.Namespace) -> int:
         elif args.action == "fetch":
             dest = data.fetch_nist36(args.dest, args.url)
             print(f"NIST36 fetched and checked: {dest}")
+        elif args.action == "fonts":
+            from hw5lib import hand_fonts, synth
+
+            folder = hand_fonts.fetch_fonts()
+            table = hand_fonts.trace_fonts(synth.TRACED_CHARS)
+            print(f"{len(hand_fonts.HAND_FONTS)} handwriting fonts in {folder}, centre lines in {table.name}")
         elif args.action == "build":
             folder = data.standin_folder()
             if folder.exists() and not args.force:
@@ -96,13 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the main job on the offline data and write its outputs")
     demo.add_argument("--out", type=Path, default=Path("build/demo"), help="output folder (default: build/demo)")
-    data_cmd = sub.add_parser("data", help="see which NIST36 data is used, fetch the real files, build the stand-in")
+    data_cmd = sub.add_parser("data", help="see which NIST36 data is used, fetch the real files, the stand-in's fonts, build the stand-in")
     actions = data_cmd.add_subparsers(dest="action", required=True)
     status = actions.add_parser("status", help="say which data load_nist36 uses and where it looks")
     status.add_argument("--folder", type=Path, help="a folder to look in first")
     fetch = actions.add_parser("fetch", help="download the course's data.zip (needs the network)")
     fetch.add_argument("--dest", type=Path, help="where to put the three .mat files (default: the user cache)")
     fetch.add_argument("--url", help="address of data.zip (default: HW5_DATA_URL or the course's)")
+    actions.add_parser("fonts", help="fetch the stand-in's handwriting fonts once (needs the npm registry) "
+                       "and trace their centre lines")
     build = actions.add_parser("build", help="draw the offline stand-in and cache it")
     build.add_argument("--force", action="store_true", help="draw it again even if it is cached")
     args = parser.parse_args(argv)

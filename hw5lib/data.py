@@ -170,10 +170,10 @@ STANDIN_DRAW = "nist36-standin"
 
 
 def standin_key() -> str:
-    """A key that changes whenever the generator or the split sizes change."""
+    """A key that changes whenever the generator (with its handwriting fonts) or the split sizes change."""
     from hw5lib import synth
 
-    digest = hashlib.sha256(Path(synth.__file__).read_bytes())
+    digest = hashlib.sha256(synth.generator_source())
     digest.update(repr(sorted(PER_CLASS.items())).encode())
     return digest.hexdigest()[:12]
 
@@ -284,4 +284,11 @@ def describe(folder: str | os.PathLike | None = None) -> str:
     else:
         use = "the offline stand-in" + (" (forced by HW5_STANDIN)" if forced else "")
         use += f", {'cached' if cached.exists() else 'not built yet'} in {cached}"
-    return "NIST36 in use: " + use + "\nplaces searched for real files:\n" + "\n".join(lines)
+    from hw5lib import hand_fonts
+
+    missing = hand_fonts.missing_fonts()
+    fonts = (f"{len(hand_fonts.HAND_FONTS)} of {len(hand_fonts.HAND_FONTS)}" if not missing else
+             f"{len(hand_fonts.HAND_FONTS) - len(missing)} of {len(hand_fonts.HAND_FONTS)} (fetch them with "
+             "`hw5 data fonts`)")
+    return ("NIST36 in use: " + use + "\nplaces searched for real files:\n" + "\n".join(lines)
+            + f"\nhandwriting fonts of the stand-in: {fonts} in {hand_fonts.fonts_dir()}")

@@ -192,7 +192,7 @@ def sample_pages_cache() -> Path:
     """The cache file of the synthetic sample pages for the current page and character generators."""
     from hw5lib import synth
 
-    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(synth.__file__).read_bytes())
+    digest = hashlib.sha256(Path(__file__).read_bytes() + synth.generator_source())
     return cache_dir() / f"sample-pages-{digest.hexdigest()[:12]}.npz"
 
 

@@ -1,35 +1,43 @@
 """Handwriting-like characters drawn from vector stroke fonts: the offline stand-in for NIST36.
 
-Every character is a Hershey stroke-font glyph (upper or lower case for letters) or a hand-print
-form, whose strokes are distorted the way hands differ: stroke ends and corners moved (curves between
-them follow smoothly), the letter's middle bent to where real hands put it, slant, rotation, aspect, a
-smooth elastic warp, wobble along each stroke and small offsets between strokes. The strokes are then
-drawn with a round pen of random width at three times the final resolution and box-averaged down, like
-a scanned and resized character. Each sample has its own random generator seeded by (version, split,
-index), so the data are the same on every machine and for any number of worker processes.
+Every character is a glyph of a Hershey stroke font, the centre line of a glyph of a handwriting font
+(hw5lib.hand_fonts), or a hand-print form (upper or lower case for letters), whose strokes are distorted
+the way hands differ: stroke ends and corners moved (curves between them follow smoothly), the letter's
+middle bent to where real hands put it, slant, rotation, aspect, a smooth elastic warp, wobble along each
+stroke and small offsets between strokes. The strokes are then drawn with a round pen of random width at
+three times the final resolution and box-averaged down, like a scanned and resized character. Each sample
+has its own random generator seeded by (version, split, index), so the data are the same on every machine
+and for any number of worker processes.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 
+from hw5lib import hand_fonts
 from hw5lib.data import CLASS_NAMES
 
 
-# Fonts and how often each is drawn. Script capitals are too ornate to pass for print, so the
+# Hershey fonts and how often each is drawn. Script capitals are too ornate to pass for print, so the
 # script font only lends its lower-case letters (see _glyph_choices).
 FONT_WEIGHTS = {"futural": 3.0, "rowmans": 2.0, "futuram": 1.0, "timesi": 0.3, "scripts": 0.8}
+# How often a handwriting font (hw5lib.hand_fonts) is drawn, all of them together, on the scale of FONT_WEIGHTS.
+HAND_FONTS_WEIGHT = 5.0
 # Share of a letter's samples written in lower case. People asked for capitals still write a few
 # letters in lower case; these shares were set by eye from half of a real NIST letter file
 # (see benchmarks/bench_standin.py, which reports accuracy on the other half too).
 LOWER_CASE_SHARE = {"F": 0.35, "M": 0.65, "U": 0.55, "Y": 0.4, "E": 0.1, "N": 0.1, "B": 0.05, "Q": 0.05, "R": 0.05}
+# The characters traced from the handwriting fonts: the classes, and the letters also written in lower case.
+TRACED_CHARS = "".join(CLASS_NAMES) + "".join(sorted(c.lower() for c in LOWER_CASE_SHARE))
 SUPERSAMPLE = 3
 # Shift of the ink box's centre from the drawing's centre, in pixels of a 32 x 32 image, so that the
 # mean ink-box centre matches the first halves of a real NIST file (fitted by benchmarks/fit_letter_box.py).
@@ -192,9 +200,12 @@ def _ends_and_corners(stroke: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def load_glyph(font: str, char: str) -> Glyph:
-    """The glyph of ``char`` in ``font`` ('hand<i>' for form i of HAND_GLYPHS), densified every GLYPH_STEP."""
-    if font.startswith("hand"):
+    """The glyph of ``char`` in ``font`` (a Hershey font, a handwriting font of hand_fonts, or 'form<i>' for
+    form i of HAND_GLYPHS), densified every GLYPH_STEP."""
+    if font.startswith("form") and font[4:].isdigit():
         strokes = [np.asarray(s, dtype=float) for s in HAND_GLYPHS[char][int(font[4:])][0]]
+    elif font in hand_fonts.HAND_FONTS:
+        strokes = [s for s in hand_fonts.glyph_strokes(font, char, TRACED_CHARS) if len(s) >= 2]
     else:
         strokes = [np.asarray(s, dtype=float) for s in _font(font).strokes_for_text(char) if len(s) >= 2]
     if not strokes:
@@ -218,21 +229,32 @@ def load_glyph(font: str, char: str) -> Glyph:
                  np.concatenate(arcs), np.concatenate([_ends_and_corners(st) for st in strokes]), first, weight)
 
 
+def _font_weights() -> dict[str, float]:
+    """How often each font is drawn: the Hershey fonts, then the handwriting fonts sharing HAND_FONTS_WEIGHT."""
+    share = HAND_FONTS_WEIGHT / len(hand_fonts.HAND_FONTS)
+    return {**FONT_WEIGHTS, **{name: share for name in hand_fonts.HAND_FONTS}}
+
+
+@lru_cache(maxsize=None)
 def _glyph_choices(label: int) -> list[tuple[str, str, float]]:
-    """(font, char, weight) options for a class: capitals in every print font, lower case in all fonts."""
+    """(font, char, weight) options for a class: capitals in every print font, lower case in all fonts
+    (a handwriting font without the glyph is left out)."""
     char = CLASS_NAMES[label]
-    options = [(f, char, w) for f, w in FONT_WEIGHTS.items() if not (f == "scripts" and char.isalpha())]
+    weights = {f: w for f, w in _font_weights().items()
+               if f not in hand_fonts.HAND_FONTS or hand_fonts.glyph_strokes(f, char, TRACED_CHARS)}
+    options = [(f, char, w) for f, w in weights.items() if not (f == "scripts" and char.isalpha())]
     lower_share = LOWER_CASE_SHARE.get(char, 0.0)
     if lower_share:
         capitals = sum(w for _, _, w in options)
-        lower = [(f, char.lower(), w) for f, w in FONT_WEIGHTS.items()]
+        lower = [(f, char.lower(), w) for f, w in _font_weights().items()
+                 if f not in hand_fonts.HAND_FONTS or hand_fonts.glyph_strokes(f, char.lower(), TRACED_CHARS)]
         share = lower_share / (1 - lower_share) * capitals / sum(w for _, _, w in lower)
         options += [(f, c, w * share) for f, c, w in lower]
     forms = HAND_GLYPHS.get(char, [])
     if forms:
         total_share = sum(share for _, share in forms)
         rest = sum(w for _, _, w in options)
-        options += [(f"hand{i}", char, share / (1 - total_share) * rest) for i, (_, share) in enumerate(forms)]
+        options += [(f"form{i}", char, share / (1 - total_share) * rest) for i, (_, share) in enumerate(forms)]
     return options
 
 
@@ -332,6 +354,13 @@ def render(style: Style, rng: np.random.Generator, shape: tuple[int, int] = (32,
     return image + rng.normal(0, style.noise, image.shape)
 
 
+def generator_source() -> bytes:
+    """The source code that decides what is drawn: this module and the handwriting fonts' two modules."""
+    from hw5lib import centre_lines
+
+    return b"".join(Path(module.__file__).read_bytes() for module in (sys.modules[__name__], hand_fonts, centre_lines))
+
+
 def sample_rng(split: str, index: int, version: str) -> np.random.Generator:
     """The generator of one sample, fixed by (version, split, index)."""
     return np.random.default_rng([zlib.crc32(version.encode()), zlib.crc32(split.encode()), index])
@@ -355,6 +384,7 @@ def render_split(labels: np.ndarray, split: str, version: str, workers: int | No
     from tqdm.auto import tqdm
 
     workers = workers or os.cpu_count() or 1
+    hand_fonts.trace_fonts(TRACED_CHARS, workers=workers, progress=progress)  # once, before the workers read it
     chunk = 300
     jobs = [(labels[i:i + chunk], split, i, version) for i in range(0, len(labels), chunk)]
     bar = tqdm(total=len(labels), desc=f"drawing {split}", unit="img", disable=not progress, leave=False)

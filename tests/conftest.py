@@ -1,4 +1,9 @@
-"""Shared test settings and fixtures: figures never open a window; the stand-in and the reading network."""
+"""Shared test settings and fixtures: figures never open a window; the stand-in, the reading network and a
+local web server."""
+
+import functools
+import http.server
+import threading
 
 import matplotlib
 import pytest
@@ -20,3 +25,17 @@ def reading_params(full_standin):
     from hw5lib import data, ocr_model
 
     return ocr_model.reading_network(data.standin_folder() / "q3_reference.npz", progress=False)
+
+
+@pytest.fixture
+def web(tmp_path):
+    """A local HTTP server on 127.0.0.1 serving tmp_path/www: (that folder, its address)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

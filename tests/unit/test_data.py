@@ -1,8 +1,5 @@
 """hw5lib.data: lookup order, validation messages, the cached stand-in and fetching with pooch."""
 
-import functools
-import http.server
-import threading
 import zipfile
 
 import numpy as np
@@ -192,20 +189,6 @@ def test_wrong_contents(tmp_path, arrays, message):
 
 
 # ---------------------------------------------------------------- fetching over HTTP (127.0.0.1 only)
-
-
-@pytest.fixture
-def web(tmp_path):
-    """A local HTTP server on 127.0.0.1 serving tmp_path/www."""
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_fetch_downloads_unzips_and_validates(isolated, web):

@@ -16,12 +16,13 @@ def test_a_sample_is_one_course_row_and_is_reproducible():
     assert not np.array_equal(row, synth.render_sample(0, "train", 7, "w"))
 
 
-@pytest.mark.parametrize("index", range(5))
-def test_rows_are_column_major_like_the_course_files(index):
-    # Read the course's way, row.reshape(32, 32).T, an L stands upright: a wide foot, a narrow top.
-    upright = synth.render_sample(CLASS_NAMES.index("L"), "orientation", index, "v").reshape(32, 32).T < 0.5
-    widths = [r.sum() for r in upright if r.any()]
-    assert max(widths[-4:]) >= max(widths[:4]) + 5
+def test_rows_are_column_major_like_the_course_files():
+    # Read the course's way, row.reshape(32, 32).T, L's stand upright: over 20 of them, most ink lies in the
+    # bottom rows (the foot) and in the left columns (the stem). Some hands lift the foot, so one L may not show it.
+    rows = [synth.render_sample(CLASS_NAMES.index("L"), "orientation", i, "v") for i in range(20)]
+    ink = np.mean([row.reshape(32, 32).T < 0.5 for row in rows], axis=0)
+    assert ink[-12:].sum() > 2 * ink[:12].sum()  # 76 against 25 now
+    assert ink[:, :12].sum() > 2 * ink[:, -12:].sum()  # 58 against 24
 
 
 @pytest.mark.parametrize("label", range(36))
@@ -50,7 +51,7 @@ def test_render_split_is_independent_of_workers():
 
 
 def test_corners_are_jittered_and_curves_follow_them_smoothly():
-    o, z = synth.load_glyph("futural", "O"), synth.load_glyph("hand0", "Z")
+    o, z = synth.load_glyph("futural", "O"), synth.load_glyph("form0", "Z")
     assert o.is_key.sum() == 2 and len(o.vertices) > 15  # a round O: only its two ends are keys
     assert z.is_key.all()  # every vertex of a Z is an end or a sharp corner
     moved = o.key_jitter(0.05, np.random.default_rng(0))
@@ -75,7 +76,7 @@ def test_glyphs_with_many_corners_jitter_each_corner_less():
 
 
 @pytest.mark.parametrize("font, char", [("futural", "X"), ("futural", "E"), ("rowmans", "A"), ("futural", "O"),
-                                        ("hand0", "A"), ("hand2", "R")])
+                                        ("form0", "A"), ("form2", "R")])
 def test_dense_points_run_along_each_stroke_from_its_start_to_its_end(font, char):
     glyph = synth.load_glyph(font, char)
     points = glyph.points(glyph.vertices)
