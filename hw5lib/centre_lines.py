@@ -56,7 +56,8 @@ class PolygonPen(BasePen):
 
 
 @lru_cache(maxsize=None)
-def _open_font(path: str):
+def open_font(path: str):
+    """A font file's glyphs and its map from code points to glyph names (fontTools; TTF, OTF or WOFF)."""
     import logging
 
     from fontTools.ttLib import TTFont
@@ -68,7 +69,7 @@ def _open_font(path: str):
 
 def outline_polygons(font_path: str, char: str) -> list[np.ndarray]:
     """The closed contours of ``char`` in the font file, as (x, y) polygons with y up (font units)."""
-    glyph_set, cmap = _open_font(str(font_path))
+    glyph_set, cmap = open_font(str(font_path))
     if ord(char) not in cmap:
         raise ValueError(f"font {font_path} has no glyph for {char!r}")
     pen = PolygonPen(glyph_set)

@@ -17,7 +17,7 @@ def fast_mode() -> bool:
 def q3_settings(fast: bool | None = None) -> dict:
     """Q3: the tuned run and the learning-rate study (``fast`` defaults to ``fast_mode()``)."""
     if fast_mode() if fast is None else fast:
-        return dict(hidden=64, epochs=8, batch_size=32, learning_rate=5e-3, study_epochs=3, study_subset=2000,
+        return dict(hidden=64, epochs=20, batch_size=32, learning_rate=5e-3, study_epochs=3, study_subset=2000,
                     target_accuracy=0.70)
     return dict(hidden=64, epochs=50, batch_size=32, learning_rate=5e-3, study_epochs=50, study_subset=None,
                 target_accuracy=0.75)

@@ -113,7 +113,9 @@ def fetch_fonts(fonts: dict[str, str] | None = None, registry: str | None = None
                 raise FontsMissing(f"{url} holds no {members[0]}; is it the fontsource package of {name}?")
             if "LICENSE" in by_name:
                 shutil.copyfile(by_name["LICENSE"], folder / f"{name}.LICENSE")
-            shutil.copyfile(by_name[f"{name}-latin-400-normal.woff"], font_file(name, folder))
+            part = Path(work) / f"{name}.woff"  # moved in whole, so an interrupted fetch leaves no half font
+            shutil.copyfile(by_name[f"{name}-latin-400-normal.woff"], part)
+            os.replace(part, font_file(name, folder))
     return folder
 
 
@@ -152,11 +154,19 @@ def trace_fonts(chars: str, fonts: dict[str, str] | None = None, workers: int | 
     """Trace the centre lines of ``chars`` in every font (once; later calls find the file) and save them."""
     from tqdm.auto import tqdm
 
+    from hw5lib import centre_lines
+
     fonts = fonts or HAND_FONTS
     target = table_path(chars, fonts)
     if target.is_file():
         return target
     _require_fonts(fonts)
+    for name in fonts:
+        try:
+            centre_lines.open_font(str(font_file(name)))
+        except Exception as exc:
+            raise FontsMissing(f"{font_file(name)} is not a usable font ({type(exc).__name__}: {exc}); delete it "
+                               "and run `hw5 data fonts` again") from exc
     jobs = [(str(font_file(name)), name, chars) for name in fonts]
     names, sizes, points = [], [], []
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:

@@ -99,3 +99,11 @@ def test_the_command_line_says_when_fonts_are_missing(tmp_path, monkeypatch, cap
     assert cli.main(["data", "build"]) == 1
     assert "hw5 data build: the stand-in draws handwriting fonts that are not in" in capsys.readouterr().err
     assert not list((tmp_path / "cache").glob("nist36-standin*"))  # nothing half-built is left
+
+
+def test_a_file_that_is_no_font_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("HW5_FONTS", str(tmp_path))
+    hand_fonts.font_file("test-hand").write_bytes(b"<html>not a font</html>")
+    with pytest.raises(hand_fonts.FontsMissing, match=r"test-hand\.woff is not a usable font .*delete it and run "
+                       "`hw5 data fonts` again"):
+        hand_fonts.trace_fonts("T", {"test-hand": "x"}, progress=False)
