@@ -31,7 +31,7 @@ from hw5lib.data import CLASS_NAMES
 # script font only lends its lower-case letters (see _glyph_choices).
 FONT_WEIGHTS = {"futural": 3.0, "rowmans": 2.0, "futuram": 1.0, "timesi": 0.3, "scripts": 0.8}
 # How often a handwriting font (hw5lib.hand_fonts) is drawn, all of them together, on the scale of FONT_WEIGHTS.
-HAND_FONTS_WEIGHT = 5.0
+HAND_FONTS_WEIGHT = 4.0
 # Share of a letter's samples written in lower case. People asked for capitals still write a few
 # letters in lower case; these shares were set by eye from half of a real NIST letter file
 # (see benchmarks/bench_standin.py, which reports accuracy on the other half too).
