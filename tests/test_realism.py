@@ -8,7 +8,8 @@ import scipy.io
 
 REAL_LETTERS = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "nist26_valid.mat"
 # Mean over letters of the summed absolute difference of the mean ink profiles (hw5lib.ink_measures):
-# about 0.22 with the fitted midlines (synth.LETTER_MIDLINE), 0.245-0.25 without them.
+# about 0.22 with the fitted midlines (synth.LETTER_MIDLINE; 0.218 with the handwriting fonts), 0.245-0.25
+# without them.
 PROFILE_DISTANCE_LIMIT = 0.235
 
 
