@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the main job on the offline data and write its outputs")
     demo.add_argument("--out", type=Path, default=Path("build/demo"), help="output folder (default: build/demo)")
-    data_cmd = sub.add_parser("data", help="see which NIST36 data is used, fetch the real files, the stand-in's fonts, build the stand-in")
+    data_cmd = sub.add_parser("data", help="see which NIST36 data is used, fetch the real files or the stand-in's "
+                              "fonts, build the stand-in")
     actions = data_cmd.add_subparsers(dest="action", required=True)
     status = actions.add_parser("status", help="say which data load_nist36 uses and where it looks")
     status.add_argument("--folder", type=Path, help="a folder to look in first")

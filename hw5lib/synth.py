@@ -30,7 +30,9 @@ from hw5lib.data import CLASS_NAMES
 # Hershey fonts and how often each is drawn. Script capitals are too ornate to pass for print, so the
 # script font only lends its lower-case letters (see _glyph_choices).
 FONT_WEIGHTS = {"futural": 3.0, "rowmans": 2.0, "futuram": 1.0, "timesi": 0.3, "scripts": 0.8}
-# How often a handwriting font (hw5lib.hand_fonts) is drawn, all of them together, on the scale of FONT_WEIGHTS.
+# How often the handwriting fonts (hw5lib.hand_fonts) are drawn, all of them together, on the scale of
+# FONT_WEIGHTS. Chosen with benchmarks/bench_standin.py: 5 read the real letters no better than 4 and made the
+# stand-in's own validation harder; 2.5 or 3 read them a little worse.
 HAND_FONTS_WEIGHT = 4.0
 # Share of a letter's samples written in lower case. People asked for capitals still write a few
 # letters in lower case; these shares were set by eye from half of a real NIST letter file
@@ -229,25 +231,23 @@ def load_glyph(font: str, char: str) -> Glyph:
                  np.concatenate(arcs), np.concatenate([_ends_and_corners(st) for st in strokes]), first, weight)
 
 
-def _font_weights() -> dict[str, float]:
-    """How often each font is drawn: the Hershey fonts, then the handwriting fonts sharing HAND_FONTS_WEIGHT."""
+def _font_weights(char: str) -> dict[str, float]:
+    """How often each font that has ``char`` is drawn: the Hershey fonts, and the handwriting fonts sharing
+    HAND_FONTS_WEIGHT (one that lacks the glyph is left out)."""
     share = HAND_FONTS_WEIGHT / len(hand_fonts.HAND_FONTS)
-    return {**FONT_WEIGHTS, **{name: share for name in hand_fonts.HAND_FONTS}}
+    hands = {name: share for name in hand_fonts.HAND_FONTS if hand_fonts.glyph_strokes(name, char, TRACED_CHARS)}
+    return {**FONT_WEIGHTS, **hands}
 
 
 @lru_cache(maxsize=None)
 def _glyph_choices(label: int) -> list[tuple[str, str, float]]:
-    """(font, char, weight) options for a class: capitals in every print font, lower case in all fonts
-    (a handwriting font without the glyph is left out)."""
+    """(font, char, weight) options for a class: capitals in every print font, lower case in all fonts."""
     char = CLASS_NAMES[label]
-    weights = {f: w for f, w in _font_weights().items()
-               if f not in hand_fonts.HAND_FONTS or hand_fonts.glyph_strokes(f, char, TRACED_CHARS)}
-    options = [(f, char, w) for f, w in weights.items() if not (f == "scripts" and char.isalpha())]
+    options = [(f, char, w) for f, w in _font_weights(char).items() if not (f == "scripts" and char.isalpha())]
     lower_share = LOWER_CASE_SHARE.get(char, 0.0)
     if lower_share:
         capitals = sum(w for _, _, w in options)
-        lower = [(f, char.lower(), w) for f, w in _font_weights().items()
-                 if f not in hand_fonts.HAND_FONTS or hand_fonts.glyph_strokes(f, char.lower(), TRACED_CHARS)]
+        lower = [(f, char.lower(), w) for f, w in _font_weights(char.lower()).items()]
         share = lower_share / (1 - lower_share) * capitals / sum(w for _, _, w in lower)
         options += [(f, c, w * share) for f, c, w in lower]
     forms = HAND_GLYPHS.get(char, [])
@@ -358,7 +358,8 @@ def generator_source() -> bytes:
     """The source code that decides what is drawn: this module and the handwriting fonts' two modules."""
     from hw5lib import centre_lines
 
-    return b"".join(Path(module.__file__).read_bytes() for module in (sys.modules[__name__], hand_fonts, centre_lines))
+    modules = (sys.modules[__name__], hand_fonts, centre_lines)
+    return b"".join(Path(module.__file__).read_bytes() for module in modules)
 
 
 def sample_rng(split: str, index: int, version: str) -> np.random.Generator:
