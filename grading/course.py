@@ -70,7 +70,8 @@ def student_requirements() -> str:
     with open(PROJECT_ROOT / "pyproject.toml", "rb") as fh:
         dependencies = tomllib.load(fh)["project"]["dependencies"]
     kept = [d for d in dependencies if d.split(">")[0].split("=")[0].strip().lower() not in INSTRUCTOR_ONLY]
-    return "# pip install -r requirements.txt\n" + "\n".join(kept) + "\n"
+    return ("# pip install -r requirements.txt\n# then once: python -m hw5lib.cli data fonts  (the handwriting fonts of "
+            "the offline data, from the npm registry)\n" + "\n".join(kept) + "\n")
 
 
 def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:

@@ -57,8 +57,9 @@ HAND_FONTS = {
     "the-girl-next-door": "d4ac864cbcda87dffe808b5366045e8d75c149fd2a00d081cc8343ab36699545",
     "waiting-for-the-sunrise": "6f9c645d858526553e72f0b56abb32742d5d4c10d6acdb392e5d3fa843ef7141",
 }
-FETCH_HINT = ("fetch them once with `hw5 data fonts` (about 5 MB from the npm registry; `make test` and "
-              "`make demo` do it), or copy the .woff files of another machine's fonts folder into HW5_FONTS")
+FETCH_HINT = ("fetch them once with `hw5 data fonts` or `python -m hw5lib.cli data fonts` (about 5 MB from the "
+              "npm registry; `make test` and `make demo` do it), or copy the .woff files of another machine's "
+              "fonts folder into HW5_FONTS")
 
 
 class FontsMissing(DataError):
