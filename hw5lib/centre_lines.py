@@ -102,6 +102,11 @@ def fill(polygons: list[np.ndarray], height: int = FILL_HEIGHT, pad: int = 4) ->
     return winding != 0
 
 
+def _neighbour_counts(mask: np.ndarray) -> np.ndarray:
+    """How many of its 8 neighbours are set, for every pixel of a bool image."""
+    return ndimage.convolve(mask.astype(int), np.ones((3, 3), dtype=int), mode="constant") - mask
+
+
 def _neighbours(skeleton: np.ndarray, pixel: tuple[int, int]) -> list[tuple[int, int]]:
     r, c = pixel
     return [(r + dr, c + dc) for dr, dc in _STEPS if skeleton[r + dr, c + dc]]
@@ -113,7 +118,7 @@ def trace(skeleton: np.ndarray) -> list[np.ndarray]:
     A closed loop with no end or junction (the skeleton of O) is one path that returns to its start.
     """
     padded = np.pad(skeleton.astype(bool), 1)
-    degree = ndimage.convolve(padded.astype(int), np.ones((3, 3), dtype=int), mode="constant") - 1
+    degree = _neighbour_counts(padded)
     pixels = list(zip(*np.nonzero(padded)))
     nodes = {p for p in pixels if degree[p] != 2}
     walked: set[tuple] = set()
@@ -150,7 +155,7 @@ def prune_spurs(skeleton: np.ndarray, longest: float, rounds: int = 3) -> np.nda
         branches = trace(skeleton)
         if len(branches) < 2:
             break
-        degree = ndimage.convolve(skeleton.astype(int), np.ones((3, 3), dtype=int), mode="constant") - 1
+        degree = _neighbour_counts(skeleton)
         cut = False
         for branch in branches:
             ends = branch[[0, -1]].astype(int)

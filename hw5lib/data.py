@@ -286,9 +286,7 @@ def describe(folder: str | os.PathLike | None = None) -> str:
         use += f", {'cached' if cached.exists() else 'not built yet'} in {cached}"
     from hw5lib import hand_fonts
 
-    missing = hand_fonts.missing_fonts()
-    fonts = (f"{len(hand_fonts.HAND_FONTS)} of {len(hand_fonts.HAND_FONTS)}" if not missing else
-             f"{len(hand_fonts.HAND_FONTS) - len(missing)} of {len(hand_fonts.HAND_FONTS)} (fetch them with "
-             "`hw5 data fonts`)")
+    total, missing = len(hand_fonts.HAND_FONTS), hand_fonts.missing_fonts()
+    fonts = f"{total - len(missing)} of {total}" + (" (fetch them with `hw5 data fonts`)" if missing else "")
     return ("NIST36 in use: " + use + "\nplaces searched for real files:\n" + "\n".join(lines)
             + f"\nhandwriting fonts of the stand-in: {fonts} in {hand_fonts.fonts_dir()}")
