@@ -4,9 +4,9 @@ Run with `.venv/bin/python benchmarks/fit_letter_box.py [rounds]` after changing
 round draws 200 stand-in samples of every letter with the current factors, compares each letter's median
 ink-box height and width/height with those of the FIRST 25 real samples of that letter (the last 25 stay
 unseen, so bench_standin.py can report them as held out), and scales the factors by the ratios. It
-prints the fitted table to paste into synth.py, and the shift of the ink box's centre
-(``INK_CENTRE_SHIFT``) that matches the real one; it never edits the source. I keeps its width factor
-(see the comment above LETTER_BOX).
+prints the fitted table to paste into synth.py (the full fit: the generator applies it at
+``synth.FIT_STRENGTH``), and the shift of the ink box's centre (``INK_CENTRE_SHIFT``) that matches the
+real one; it never edits the source. I keeps its width factor (see the comment above LETTER_BOX).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def draw_letter_samples(label: int, count: int, adjust: Callable[[synth.Style], 
 
 def draw_letter(label: int, box: tuple[float, float]) -> np.ndarray:
     """SAMPLES stand-in images of one letter drawn with the ink-box factors ``box``."""
-    old_height, old_aspect = synth.LETTER_BOX[data.CLASS_NAMES[label]]
+    old_height, old_aspect = synth.letter_box(data.CLASS_NAMES[label])  # what draw_style applied
     return draw_letter_samples(label, SAMPLES, lambda style: replace(
         style, size=style.size * box[0] / old_height, aspect=style.aspect * box[1] / old_aspect))
 

@@ -108,6 +108,7 @@ def test_bending_the_midlines_moves_the_middle_and_keeps_the_box():
 def test_letters_get_their_fitted_midline_and_digits_none():
     for label, name in enumerate(CLASS_NAMES):
         style = synth.draw_style(label, np.random.default_rng(label))
-        assert style.bend == synth.LETTER_MIDLINE.get(name, (0.0, 0.0))
+        x, y = synth.LETTER_MIDLINE.get(name, (0.0, 0.0))
+        assert style.bend == (synth.FIT_STRENGTH * x, synth.FIT_STRENGTH * y)
     assert set(synth.LETTER_MIDLINE) == set(CLASS_NAMES[:26])
     assert all(abs(x) < 0.5 and abs(y) < 0.5 for x, y in synth.LETTER_MIDLINE.values())  # bends keep the order
