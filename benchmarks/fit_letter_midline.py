@@ -6,9 +6,10 @@ fit_letter_box.py: the bend leaves ink boxes as they are). For every letter it t
 mean spread of ink over the rows (columns) of the ink box is nearest, in summed absolute difference, to
 that of the FIRST 25 real samples of the letter. The last 25 stay unseen: the figures printed for them
 show whether the fit holds for samples it was not fitted to. It prints the table to paste into synth.py
-(the full fit: the generator applies it at ``synth.FIT_STRENGTH``) and never edits the source. The column bends of some letters (P, S, F) are weakly determined: a refit
-can move them far for a distance change of a few thousandths, so paste a new table only when the
-distances drop clearly and bench_standin.py agrees.
+(the full fit: the generator applies it at ``synth.FIT_STRENGTH``) and never edits the source. The
+column bends of some letters (P, S, F) are weakly determined: a refit can move them far for a distance
+change of a few thousandths, so paste a new table only when the distances drop clearly and
+bench_standin.py agrees.
 """
 
 from __future__ import annotations

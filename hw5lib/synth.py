@@ -90,6 +90,7 @@ def letter_midline(char: str) -> tuple[float, float]:
     x, y = LETTER_MIDLINE.get(char, (0.0, 0.0))
     return FIT_STRENGTH * x, FIT_STRENGTH * y
 
+
 # Hand-print forms the fonts lack, drawn here as polylines (x, y) with y down, each with the share of
 # its class's samples that use it: a barred I, a J with a top bar, crossed Z and 7, a flagged 1, a W
 # with rounded bottoms, a narrow P, R written in one stroke or with a small bowl and a leg that sweeps

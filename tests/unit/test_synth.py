@@ -112,3 +112,11 @@ def test_letters_get_their_fitted_midline_and_digits_none():
         assert style.bend == (synth.FIT_STRENGTH * x, synth.FIT_STRENGTH * y)
     assert set(synth.LETTER_MIDLINE) == set(CLASS_NAMES[:26])
     assert all(abs(x) < 0.5 and abs(y) < 0.5 for x, y in synth.LETTER_MIDLINE.values())  # bends keep the order
+
+
+def test_letters_are_drawn_halfway_to_their_fitted_box():
+    height, aspect = synth.LETTER_BOX["M"]
+    assert synth.letter_box("M") == pytest.approx((1 + synth.FIT_STRENGTH * (height - 1),
+                                                    1 + synth.FIT_STRENGTH * (aspect - 1)))
+    assert synth.FIT_STRENGTH == 0.5 and synth.letter_box("M")[0] == pytest.approx(0.84)  # M's fitted 0.68
+    assert synth.letter_box("7") == (1.0, 1.0) and synth.letter_midline("7") == (0.0, 0.0)
