@@ -194,7 +194,12 @@ def _load_table(path: str) -> dict[str, list[np.ndarray]]:
     return {str(n): strokes[end - k:end] for n, k, end in zip(names, per_glyph, glyph_ends)}
 
 
+def traced_glyphs(chars: str) -> dict[str, list[np.ndarray]]:
+    """The table of ``chars`` (traced first if it is not there): "<font>/<char>" -> strokes (x, y; y down),
+    none for a glyph the font lacks."""
+    return _load_table(str(trace_fonts(chars, progress=False)))
+
+
 def glyph_strokes(name: str, char: str, chars: str) -> list[np.ndarray]:
-    """The traced strokes of ``char`` in font ``name`` (x, y; y down), from the table of ``chars`` (traced
-    first if it is not there; empty when the font has no such glyph)."""
-    return _load_table(str(trace_fonts(chars, progress=False))).get(f"{name}/{char}", [])
+    """The traced strokes of ``char`` in font ``name`` from the table of ``chars`` (see traced_glyphs)."""
+    return traced_glyphs(chars).get(f"{name}/{char}", [])

@@ -259,7 +259,8 @@ def _font_weights(char: str) -> dict[str, float]:
     """How often each font that has ``char`` is drawn: the Hershey fonts, and the handwriting fonts sharing
     HAND_FONTS_WEIGHT (one that lacks the glyph is left out)."""
     share = HAND_FONTS_WEIGHT / len(hand_fonts.HAND_FONTS)
-    hands = {name: share for name in hand_fonts.HAND_FONTS if hand_fonts.glyph_strokes(name, char, TRACED_CHARS)}
+    traced = hand_fonts.traced_glyphs(TRACED_CHARS)
+    hands = {name: share for name in hand_fonts.HAND_FONTS if traced.get(f"{name}/{char}")}
     return {**FONT_WEIGHTS, **hands}
 
 
