@@ -3,7 +3,8 @@
     build      write the nbgrader course folder (nbgrader_config.py, source/hw5)
     release    build, generate the student release, strip and verify it, write a zip
     collect    copy submissions from an LMS export (a folder of per-student zips or folders)
-    autograde  autograde the collected submissions with nbgrader, --jobs at a time, each sandboxed
+    autograde  grade the collected submissions, --jobs at a time: a trusted grader decides the points while the
+               submission's code runs in a bubblewrap sandbox; nbgrader runs the notebooks (sandboxed too)
     export     write grades.csv (automatic points per question), print the table and where the feedback is
     samples    add sample submissions (planted bugs, alternative solutions, hostile code)
     selftest   forecast the samples' grades without nbgrader: each bug must cost its own question only
@@ -38,7 +39,7 @@ def _selftest(root: Path, jobs: int) -> int:
     from grading.preview import selftest
     from grading.samples import HOSTILE, SAMPLES
 
-    names = [name for name in SAMPLES if SAMPLES[name] not in HOSTILE]  # hostile ones need the real sandbox
+    names = [name for name in SAMPLES if SAMPLES[name] not in HOSTILE]  # hostile ones: the sweep, under nbgrader
     outcome = selftest(root, names, jobs=jobs)
     wrong = 0
     for name, (lost, expected, failures) in outcome.items():
@@ -59,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     steps.add_parser("release", help="build, generate the student release, strip and verify it, write a zip")
     collect_step = steps.add_parser("collect", help="copy submissions from an LMS export into submitted/")
     collect_step.add_argument("export", type=Path, help="folder holding one zip or folder per student")
-    grade_step = steps.add_parser("autograde", help="autograde the collected submissions with nbgrader, each in a "
-                                  "sandboxed workspace; a rerun grades only new or changed submissions")
+    grade_step = steps.add_parser("autograde", help="grade the collected submissions (trusted grader, sandboxed code, nbgrader for the notebooks); "
+                                  "a rerun grades only new or changed submissions")
     demo_step = steps.add_parser("demo", help="build, release, autograde the reference and the blank release, export")
     for step in (grade_step, demo_step):
         defaults = autograde.Limits()
@@ -72,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
                           help=f"seconds a whole submission may take (default: {defaults.submission_seconds})")
         step.add_argument("--memory-gb", type=float, default=defaults.memory_gb, metavar="GB",
                           help=f"address-space limit of a submission's processes (default: {defaults.memory_gb})")
+        step.add_argument("--unsandboxed", action="store_true",
+                          help="grade without bubblewrap where it cannot run (the submission's code then runs as you, "
+                               "with the network and your files; recorded in every result)")
     steps.add_parser("export", help="write grades.csv, print the table and where the feedback is")
     sample_step = steps.add_parser("samples", help="add sample submissions (planted bugs, alternative solutions, "
                                    "hostile code) to submitted/ to test the autograder")
@@ -102,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.step == "selftest":
             return _selftest(root, args.jobs)
         if args.step in ("autograde", "demo"):
+            if args.unsandboxed:
+                print(f"WARNING: {autograde.sandbox.UNSANDBOXED_RISK}", file=sys.stderr)
             graded = autograde.autograde(root, jobs=args.jobs, force=args.force or args.step == "demo",
-                                         limits=_limits(args))
+                                         limits=_limits(args), unsandboxed=args.unsandboxed)
             print(f"graded {len(graded)} submission(s); {len(autograde.submissions(root)) - len(graded)} "
                   "already had a current result" + ("" if args.force else " (use --force to grade them again)"))
         if args.step in ("export", "demo"):

@@ -1,15 +1,17 @@
-"""Autograding with nbgrader, one sandboxed workspace per submission, N submissions at a time.
+"""Autograding: a trusted grader decides the points, nbgrader runs the notebooks, both with the code sandboxed.
 
-nbgrader grades one course folder with one gradebook and has no parallel mode, so each submission is graded
-in a workspace of its own (a temporary course folder outside the real one, holding the source, an empty
-gradebook and that one submission) by an ``nbgrader autograde`` process with a wall-clock limit and a memory
-limit (RLIMIT_AS, inherited by the kernels). nbgrader drops a whole submission when one kernel dies; such a
-submission is graded again notebook by notebook, so only the notebook whose kernel died loses its points.
-When grading ends, however it ends, the parent process alone:
-checks that the provided files were left as they were, reads the scores, writes ``results/<student>.json``
-(atomically, so grades written before an interruption are kept), merges the scores into the course's
-gradebook (manual grades there are kept) and copies the autograded notebooks and the feedback back.
-A rerun skips submissions whose result matches their files and the grading source, unless forced.
+Each submission is graded in a workspace of its own (a temporary folder outside the course), N at a time:
+  1. ``grading.trusted`` (a process that runs no submission code) executes every grade cell of the source
+     notebooks, hidden tests included, and calls the submission's functions in a sandboxed worker; its verdict
+     per grade_id is the automatic score.
+  2. meanwhile nbgrader autogrades the notebooks in the sandbox (``grading.notebook_run``), from the release
+     and a gradebook without hidden tests, for the executed notebooks (formgrader) and the feedback pages.
+When both end, however they end, the parent process alone: checks that the provided files were left as they
+were (else zero, with the reason), writes ``results/<student>.json`` atomically (grades written before an
+interruption are kept), merges the scores into the course's gradebook (manual grades there are kept), copies
+the executed notebooks back and writes the feedback. A rerun skips submissions whose result matches their files
+and the grading source, unless forced. Without bubblewrap, grading stops with the reason unless ``unsandboxed``
+is chosen, which is recorded in every result.
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,18 +30,18 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from grading.course import ASSIGNMENT, CONFIG_TEMPLATE, nbgrader
-from grading.layout import student_files
+from grading import notebook_run, notebook_scan, sandbox
+from grading.course import ASSIGNMENT, GRADER_FOLDER, CONFIG_TEMPLATE, nbgrader
+from grading.layout import PROJECT_ROOT, student_files
 
 SKIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints")
-# One BLAS thread per submission: with several submissions at a time, more threads than cores make the
-# small matrix products of the fast configuration several times slower.
-ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+PUBLIC_GRADEBOOK = "public_gradebook.db"
 
 
 @dataclass
 class Limits:
-    """Per-submission limits: seconds per cell, seconds for the whole submission, memory in GiB."""
+    """Per-submission limits: seconds per grade cell (and notebook cell), seconds for each of the two runs of a
+    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree."""
 
     cell_timeout: int = 120
     submission_seconds: int = 900
@@ -55,8 +55,12 @@ class Result:
     student: str
     fingerprint: str
     scores: dict[str, list[float]] = field(default_factory=dict)  # grade_id -> [score, max]
-    reasons: list[str] = field(default_factory=list)  # why points were lost beyond failing checks
-    failed_cells: dict[str, str] = field(default_factory=dict)  # grade_id -> the error it raised
+    reasons: list[str] = field(default_factory=list)  # problems of the run (hangs, crashes, limits, tampering)
+    failed_cells: dict[str, str] = field(default_factory=dict)  # grade_id -> the failing check's message
+    warnings: list[str] = field(default_factory=list)  # warnings the submission's code raised (cost nothing)
+    printed: list[str] = field(default_factory=list)  # what its functions printed (cost nothing)
+    stopped: list[str] = field(default_factory=list)  # attempts on the grader, and where they were seen
+    sandboxed: bool = True
     seconds: float = 0.0
     feedback_seconds: float = 0.0  # of ``seconds``: writing the HTML feedback after the grading
 
@@ -89,7 +93,9 @@ def _digest(folder: Path) -> str:
 
 def fingerprint(root: Path, student: str) -> str:
     """Hash of the submission and of the grading source: a result with the same fingerprint is current."""
-    return hashlib.sha256((_digest(root / "submitted" / student / ASSIGNMENT) + _digest(root / "source" / ASSIGNMENT)
+    grading_source = _digest(root / "source" / ASSIGNMENT) + "".join(
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / GRADER_FOLDER).glob("*.npz")))
+    return hashlib.sha256((_digest(root / "submitted" / student / ASSIGNMENT) + grading_source
                            ).encode()).hexdigest()[:20]
 
 
@@ -118,14 +124,20 @@ def _write_result(root: Path, result: Result) -> None:
 
 
 def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
-              students: list[str] | None = None, progress: bool = True) -> dict[str, Result]:
+              students: list[str] | None = None, progress: bool = True, unsandboxed: bool = False) -> dict[str, Result]:
     """Grade every submission that has no current result (all of them with ``force``), ``jobs`` at a time.
 
-    Returns the results graded in this run. An interruption keeps every result already written.
+    Returns the results graded in this run. An interruption keeps every result already written. Raises
+    RuntimeError when bubblewrap cannot sandbox here, unless ``unsandboxed`` (then the risk is recorded).
     """
     limits = limits or Limits()
     if not (root / "gradebook.db").is_file():
         raise RuntimeError(f"{root} has no gradebook.db: run `python -m grading --course {root} release` first")
+    if not unsandboxed:
+        problem = sandbox.bubblewrap_problem()
+        if problem:
+            raise RuntimeError(f"submissions are never graded outside the sandbox by default: {problem}; or pass "
+                               "--unsandboxed to grade without it, at your own risk")
     wanted = students if students is not None else submissions(root)
     todo = []
     for student in wanted:
@@ -135,8 +147,11 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
     done: dict[str, Result] = {}
     if not todo:
         return done
+    notebook_run.public_gradebook(root / "gradebook.db", root / "release" / ASSIGNMENT,
+                                  root / GRADER_FOLDER / PUBLIC_GRADEBOOK)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_in_workspace, root, student, limits): student for student in todo}
+        futures = {pool.submit(_grade_in_workspace, root, student, limits, not unsandboxed): student
+                   for student in todo}
         try:
             for future in tqdm(as_completed(futures), total=len(futures), desc="autograde", unit="submission",
                                disable=not progress):
@@ -153,177 +168,171 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
     return done
 
 
-def _grade_in_workspace(root: Path, student: str, limits: Limits) -> tuple[Result, Path]:
-    """Run nbgrader autograde for one student in a fresh workspace; returns its result and the workspace."""
-    started = time.perf_counter()
-    result = Result(student=student, fingerprint=fingerprint(root, student))
+def build_package(release: Path, submission: Path, target: Path) -> Path:
+    """target/hw5lib: the submission's own files of hw5lib (a missing one: the release's stub) and the
+    instructor's provided files, as nbgrader's autograde would combine them. Returns ``target``."""
+    package = target / "hw5lib"
+    shutil.copytree(release / "hw5lib", package, ignore=shutil.ignore_patterns(*SKIPPED))
+    provided = {p.name for p in package.glob("*.py")} - {Path(rel).name for rel in student_files()}
+    own = submission / "hw5lib"
+    if own.is_dir() and not own.is_symlink():
+        for path in own.glob("*.py"):
+            if path.name not in provided and path.is_file() and not path.is_symlink():
+                shutil.copy2(path, package / path.name)
+    return target
+
+
+def start_trusted(root: Path, package: Path, out: Path, limits: Limits, sandboxed: bool, log) -> subprocess.Popen:
+    """The trusted grader's process: the course's grading source first on its path, the project's tools after."""
+    command = [sys.executable, "-m", "grading.trusted", "--source", str(root.resolve() / "source" / ASSIGNMENT),
+               "--package", str(package), "--networks", str(root.resolve() / GRADER_FOLDER), "--out", str(out),
+               "--cell-timeout", str(limits.cell_timeout), "--time-limit", str(limits.submission_seconds),
+               "--memory-gb", str(limits.memory_gb)] + ([] if sandboxed else ["--unsandboxed"])
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    return subprocess.Popen(command, cwd=root.resolve() / "source" / ASSIGNMENT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def _grade_in_workspace(root: Path, student: str, limits: Limits, sandboxed: bool = True) -> tuple[Result, Path]:
+    """Grade one student in a fresh workspace (trusted grader and notebook run side by side)."""
+    started = time.monotonic()
+    result = Result(student=student, fingerprint=fingerprint(root, student), sandboxed=sandboxed)
+    if not sandboxed:
+        result.reasons.append(sandbox.UNSANDBOXED_RISK)
     workspace = Path(tempfile.mkdtemp(prefix=f"hw5-grade-{student}-"))
-    shutil.copytree(root / "source", workspace / "source")
-    shutil.copytree(root / "submitted" / student, workspace / "submitted" / student)
-    _empty_gradebook(root / "gradebook.db", workspace / "gradebook.db")
-    (workspace / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
-        root=str(workspace), student_files=student_files(), cell_timeout=limits.cell_timeout))
-    deadline = started + limits.submission_seconds
-    log = _run_nbgrader_autograde(workspace, student, limits, deadline, result)
-    if not (workspace / "autograded" / student / ASSIGNMENT).is_dir() and _kernel_died(log):
-        # nbgrader drops the whole submission when one kernel dies: grade the notebooks one by one, so
-        # only the notebook whose kernel died loses its points
-        log = ""
-        for notebook in sorted((workspace / "source" / ASSIGNMENT).glob("*.ipynb")):
-            if time.perf_counter() >= deadline:
-                break
-            own_log = _run_nbgrader_autograde(workspace, student, limits, deadline, result, notebook.stem)
-            if _kernel_died(own_log):
-                result.reasons.append(f"the Python kernel died while running {notebook.name} (os._exit, a crash "
-                                      "or the memory limit): that notebook gets no automatic points")
-            log += own_log
-    _read_outcome(workspace, result, log)
-    _merge_into_gradebook(workspace / "gradebook.db", result)  # zeros of a tampered submission reach its feedback
-    feedback_started = time.perf_counter()
-    try:
-        nbgrader(workspace, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
-    except RuntimeError as exc:
-        result.reasons.append(f"no notebook feedback could be written: {str(exc).splitlines()[0]}")
-    result.feedback_seconds = round(time.perf_counter() - feedback_started, 1)
-    result.seconds = round(time.perf_counter() - started, 1)
+    release, submission = root / "release" / ASSIGNMENT, root / "submitted" / student / ASSIGNMENT
+    package = build_package(release, submission, workspace / "package")
+    verdict = workspace / "trusted.json"
+    with open(workspace / "trusted.log", "wb") as log:
+        trusted = start_trusted(root, package, verdict, limits, sandboxed, log)
+        try:
+            _run_notebooks(root, workspace, student, limits, sandboxed, result)
+            trusted.wait(timeout=max(1.0, started + limits.submission_seconds + 120 - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            trusted.kill()
+        finally:
+            if trusted.poll() is None:
+                trusted.kill()
+            trusted.wait()
+    _read_verdict(root, workspace, verdict, result)
+    result.stopped += [s for s in notebook_scan.tampering(submission) if s not in result.stopped]
+    feedback_started = time.monotonic()
+    _write_feedback(root, workspace, result)
+    result.feedback_seconds = round(time.monotonic() - feedback_started, 1)
+    result.seconds = round(time.monotonic() - started, 1)
     return result, workspace
 
 
-def _run_nbgrader_autograde(workspace: Path, student: str, limits: Limits, deadline: float, result: Result,
-                            notebook: str | None = None) -> str:
-    """One ``nbgrader autograde`` process group (of one notebook, or all) under the limits; returns its log."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               **{name: "1" for name in ONE_THREAD})
-    env.pop("PYTHONPATH", None)  # the kernels must import the submission's hw5lib, never another copy
-    log = workspace / f"autograde{'-' + notebook if notebook else ''}.log"
-    command = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", student, "--create"]
-    command += ["--notebook", notebook] if notebook else ["--force"]
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        memory = int(limits.memory_gb * 2**30)  # set before the first kernel starts; kernels inherit it
-        resource.prlimit(process.pid, resource.RLIMIT_AS, (memory, memory))
-        try:
-            process.wait(timeout=max(1.0, deadline - time.perf_counter()))
-        except subprocess.TimeoutExpired:
-            result.reasons.append(f"stopped after the time limit of {limits.submission_seconds} s for a whole "
-                                  "submission: look for an endless loop or far too much work")
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # nbgrader, its kernels and anything they started
-            except ProcessLookupError:
-                pass
-            process.wait()
-    return log.read_text(errors="replace")
-
-
-def _kernel_died(log: str) -> bool:
-    """True when nbgrader's log says a kernel died."""
-    return "DeadKernelError" in log or "Kernel died" in log
-
-
-def _empty_gradebook(course_db: Path, target: Path) -> None:
-    """A copy of the course gradebook with the assignment's definitions and no student in it."""
-    from nbgrader.api import Gradebook
-
-    shutil.copy2(course_db, target)
-    with Gradebook(f"sqlite:///{target}") as gradebook:
-        for student in list(gradebook.students):
-            gradebook.remove_student(student.id)
-
-
-def _read_outcome(workspace: Path, result: Result, log: str) -> None:
-    """Scores from the workspace gradebook, zeroed with a reason when the provided files were changed."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    graded_folder = workspace / "autograded" / result.student / ASSIGNMENT
-    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gradebook:
-        assignment = gradebook.find_assignment(ASSIGNMENT)
-        for notebook in assignment.notebooks:
-            for cell in notebook.grade_cells:
-                if cell.cell_type != "code":
-                    continue
-                try:
-                    grade = gradebook.find_grade(cell.name, notebook.name, ASSIGNMENT, result.student)
-                    score = float(grade.auto_score or 0.0)
-                except MissingEntry:
-                    score = 0.0
-                result.scores[cell.name] = [score, float(cell.max_score)]
-            if graded_folder.is_dir() and not (graded_folder / f"{notebook.name}.ipynb").is_file():
-                result.reasons.append(f"{notebook.name}.ipynb was not graded")
-    if _kernel_died(log) and not any("kernel died" in reason for reason in result.reasons):
-        result.reasons.append("the Python kernel died while running the notebooks (os._exit, a crash or the "
-                              "memory limit)")
-    if not graded_folder.is_dir():
-        lines = [line for line in log.splitlines() if "[ERROR]" in line]
-        result.reasons.append("nbgrader could not grade this submission, so it gets no automatic points"
-                              + (f": {lines[0].split('[ERROR]', 1)[1].strip()[:200]}" if lines else ""))
-        return
-    changed = changed_provided_files(workspace / "source" / ASSIGNMENT, graded_folder)
+def _run_notebooks(root: Path, workspace: Path, student: str, limits: Limits, sandboxed: bool, result: Result) -> None:
+    """nbgrader's run in the sandbox; a kernel that dies costs its own notebook's executed copy only."""
+    folder = workspace / "notebooks"
+    release = root / "release" / ASSIGNMENT
+    notebook_run.prepare(folder, release, root / "submitted" / student / ASSIGNMENT, student,
+                         root / GRADER_FOLDER / PUBLIC_GRADEBOOK, limits.cell_timeout)
+    deadline = time.monotonic() + limits.submission_seconds
+    log, timed_out = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed)
+    if not (folder / "autograded" / student / ASSIGNMENT).is_dir() and notebook_run.kernel_died(log):
+        for notebook in sorted(release.glob("*.ipynb")):  # nbgrader drops a whole submission when a kernel dies
+            if time.monotonic() >= deadline:
+                break
+            own_log, timed_out = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed, notebook.stem)
+            if notebook_run.kernel_died(own_log):
+                result.reasons.append(f"the Python kernel died while running {notebook.name} (os._exit, a crash or "
+                                      "the memory limit): that notebook has no executed copy")
+    if timed_out:
+        result.reasons.append(f"the notebooks were stopped after the time limit of {limits.submission_seconds} s: "
+                              "look for an endless loop or far too much work")
+    changed = notebook_run.changed_provided_files(release, folder, student)
     if changed:
         result.reasons.append("the submission changed or deleted provided files while being graded ("
                               + ", ".join(changed[:5]) + "): no automatic points are given")
+
+
+def _read_verdict(root: Path, workspace: Path, verdict: Path, result: Result) -> None:
+    """Scores per grade cell from the trusted grader's verdict (zero with a reason when something went wrong)."""
+    from nbgrader.api import Gradebook
+
+    outcome = {}
+    if verdict.is_file():
+        outcome = json.loads(verdict.read_text())
+    else:
+        result.reasons.append("the grader did not finish (it was stopped after the time limit), so no automatic "
+                              "points are given")
+    cells = outcome.get("cells", {})
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        for notebook in gradebook.find_assignment(ASSIGNMENT).notebooks:
+            for cell in notebook.grade_cells:
+                if cell.cell_type != "code":
+                    continue
+                message = cells.get(cell.name, "not graded")
+                result.scores[cell.name] = [float(cell.max_score) if message == "" else 0.0, float(cell.max_score)]
+                if message:
+                    result.failed_cells[cell.name] = message
+    for key in ("warnings", "printed", "stopped"):
+        getattr(result, key).extend(outcome.get(key, []))
+    result.reasons.extend(outcome.get("problems", []))
+    if any("changed or deleted provided files" in reason for reason in result.reasons):
         result.scores = {gid: [0.0, maximum] for gid, (_, maximum) in result.scores.items()}
-    result.failed_cells = failed_grade_cells(graded_folder)
 
 
-def changed_provided_files(source: Path, graded: Path) -> list[str]:
-    """Provided files (not notebooks, not student-fillable) whose graded copy differs from the source or is gone."""
-    own = set(student_files())
-    changed = []
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        rel = path.relative_to(source).as_posix()
-        if rel in own or path.suffix == ".ipynb" or "__pycache__" in path.parts:
-            continue
-        copy = graded / rel
-        if not copy.is_file() or copy.read_bytes() != path.read_bytes():
-            changed.append(rel)
-    return changed
-
-
-def failed_grade_cells(graded: Path) -> dict[str, str]:
-    """{grade_id: 'ErrorName: message'} of the grade cells that raised, from the autograded notebooks."""
-    import nbformat
-
-    failed = {}
-    for path in sorted(graded.glob("*.ipynb")):
+def _write_feedback(root: Path, workspace: Path, result: Result) -> None:
+    """nbgrader's pages from the executed notebooks (in a folder the sandbox never saw) and our summary."""
+    student = result.student
+    notebooks = notebook_run.executed_notebooks(workspace / "notebooks", student)
+    folder = workspace / "feedback-course"
+    graded = folder / "autograded" / student / ASSIGNMENT
+    graded.mkdir(parents=True)
+    for name, content in notebooks.items():
+        (graded / name).write_bytes(content)
+    shutil.copytree(root / "release" / ASSIGNMENT, folder / "source" / ASSIGNMENT)
+    shutil.copy2(root / GRADER_FOLDER / PUBLIC_GRADEBOOK, folder / "gradebook.db")
+    (folder / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
+        root=str(folder), student_files=student_files(), cell_timeout=60))
+    if notebooks:
+        _merge_into_gradebook(folder / "gradebook.db", result)
         try:
-            notebook = nbformat.read(path, as_version=4)
-        except Exception:
-            continue
-        for cell in notebook.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code" or not meta.get("grade"):
-                continue
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    message = str(output.get("evalue", "")).strip().splitlines()
-                    failed[meta["grade_id"]] = f"{output.get('ename', 'Error')}: {message[0] if message else ''}"[:300]
-    return failed
+            nbgrader(folder, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
+        except RuntimeError as exc:
+            result.reasons.append(f"no notebook feedback could be written: {str(exc).splitlines()[0]}")
+    elif not any("could not" in r for r in result.reasons):
+        result.reasons.append("nbgrader wrote no executed notebook for this submission (see the problems above)")
 
 
 def _bring_back(root: Path, workspace: Path, result: Result) -> None:
-    """Store the result, merge it into the course gradebook, copy the autograded notebooks and the feedback."""
+    """Store the result, merge it into the course gradebook, copy the executed notebooks and the feedback."""
     _write_result(root, result)
     _merge_into_gradebook(root / "gradebook.db", result)
-    graded = workspace / "autograded" / result.student / ASSIGNMENT
+    clean = workspace / "feedback-course"  # written by this process from data read out of the sandbox
     target = root / "autograded" / result.student / ASSIGNMENT
     if target.exists():
         shutil.rmtree(target)
-    if graded.is_dir():
-        shutil.copytree(graded, target, ignore=shutil.ignore_patterns(*SKIPPED), symlinks=True)
-    feedback = workspace / "feedback" / result.student / ASSIGNMENT
+    target.mkdir(parents=True)
+    for notebook in sorted((clean / "autograded" / result.student / ASSIGNMENT).glob("*.ipynb")):
+        shutil.copy2(notebook, target / notebook.name)
+    feedback = clean / "feedback" / result.student / ASSIGNMENT
     target = root / "feedback" / result.student / ASSIGNMENT
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    for page in sorted(feedback.glob("*.html")) if feedback.is_dir() else []:  # pages only: nbgrader also copies
-        shutil.copy2(page, target / page.name)  # the assignment's files there, the reference copies among them
-    (target / "summary.html").write_text(summary_html(result))
+    for page in sorted(feedback.glob("*.html")) if feedback.is_dir() else []:  # pages only, no paths of this machine
+        (target / page.name).write_text(scrub_paths(page.read_text(errors="replace"), root, workspace))
+    (target / "summary.html").write_text(scrub_paths(summary_html(result), root, workspace))
+
+
+def scrub_paths(text: str, root: Path, workspace: Path) -> str:
+    """``text`` with the grading machine's folders (workspace, course, Python, home, temp) named generically."""
+    places = {str(workspace): "<workspace>", str(root.resolve()): "<course>", str(PROJECT_ROOT): "<project>",
+              sys.prefix: "<python>", sys.base_prefix: "<python>", tempfile.gettempdir(): "<tmp>",
+              str(Path.home()): "<home>"}
+    for path, name in sorted(places.items(), key=lambda item: -len(item[0])):
+        if len(path) > 1:
+            text = text.replace(path, name)
+    return text
 
 
 def _merge_into_gradebook(course_db: Path, result: Result) -> None:
-    """Write the automatic scores into the course gradebook; manual grades already there are kept."""
+    """Write the automatic scores into a gradebook; manual grades already there are kept."""
     import warnings
 
     from nbgrader.api import Gradebook
@@ -342,7 +351,7 @@ def _merge_into_gradebook(course_db: Path, result: Result) -> None:
 
 
 def summary_html(result: Result) -> str:
-    """The student's page of automatic points per question, the reasons for lost points and failed checks."""
+    """The student's page: points per question, every failing check's message, warnings, prints, what was stopped."""
     from html import escape
 
     from grading.points import question_of
@@ -354,15 +363,23 @@ def summary_html(result: Result) -> str:
         row[1] += maximum
     rows = "".join(f"<tr><td>{q}</td><td>{s:g} / {m:g}</td></tr>" for q, (s, m) in
                    sorted(per_question.items(), key=lambda item: [int(x) for x in item[0][1:].split(".")]))
-    reasons = "".join(f"<li>{escape(r)}</li>" for r in result.reasons) or "<li>none</li>"
+
+    def items(values: list[str], empty: str = "none") -> str:
+        return "".join(f"<li>{escape(v)}</li>" for v in values) or f"<li>{empty}</li>"
+
     failed = "".join(f"<li><code>{escape(g)}</code>: {escape(e)}</li>" for g, e in sorted(result.failed_cells.items()))
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>hw5: {escape(result.student)}</title></head>"
             f"<body><h1>hw5 automatic grading: {escape(result.student)}</h1>"
             f"<p>Automatic points: {result.total:g} of {sum(m for _, m in result.scores.values()):g}. "
             f"Written answers are graded by hand.</p><table><tr><th>question</th><th>points</th></tr>{rows}</table>"
-            f"<h2>Problems with the run</h2><ul>{reasons}</ul>"
             f"<h2>Checks that failed</h2><ul>{failed or '<li>none</li>'}</ul>"
-            "<p>The notebooks' own feedback pages beside this one show each check's message.</p></body></html>")
+            f"<h2>Problems with the run</h2><ul>{items(result.reasons)}</ul>"
+            "<h2>Warnings your code raised</h2><p>They cost no points; fix them before the libraries change."
+            f"</p><ul>{items(result.warnings)}</ul>"
+            f"<h2>What your functions printed</h2><p>Printing costs no points.</p><ul>{items(result.printed)}</ul>"
+            "<h2>Attempts on the grader that were stopped</h2><p>Your code runs in a sandbox and the points are "
+            f"decided outside it, so these had no effect.</p><ul>{items(result.stopped)}</ul>"
+            "<p>The notebooks' own feedback pages beside this one show your executed notebooks.</p></body></html>")
 
 
 def automatic_scores(root: Path) -> dict[str, dict[str, tuple[float, float]]]:

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from grading.layout import PROJECT_ROOT, student_files
-from hw5lib.isolation import REFERENCE_FOLDER
 from grading.release import solution_lines, strip_solutions, verify_release, write_zip
 
 ASSIGNMENT = "hw5"
@@ -27,8 +26,12 @@ c.Execute.timeout = {cell_timeout}  # seconds per cell
 '''
 
 
+GRADER_FOLDER = "grader"  # beside source/: what only the trusted grader reads (the reference networks)
+
+
 def build_course(root: Path, cell_timeout: int = 120) -> Path:
-    """Write root/nbgrader_config.py and root/source/hw5/ (the notebooks, hw5lib and the grading reference)."""
+    """Write root/nbgrader_config.py, root/source/hw5/ (the notebooks and hw5lib with the reference solutions)
+    and root/grader/ (the networks the trusted grader reads pages and measures PSNR with)."""
     source = root / "source" / ASSIGNMENT
     if source.exists():
         shutil.rmtree(source)
@@ -38,11 +41,9 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     shutil.copytree(PROJECT_ROOT / "hw5lib", source / "hw5lib",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.npz"))
     (source / "requirements.txt").write_text(student_requirements())
-    # The reference copies hw5lib.isolation swaps in while grading; removed from the release.
-    (source / REFERENCE_FOLDER).mkdir()
-    for rel in student_files():
-        shutil.copy2(PROJECT_ROOT / rel, source / REFERENCE_FOLDER / Path(rel).name)
-    train_reference_networks(source / REFERENCE_FOLDER)
+    networks = root / GRADER_FOLDER
+    networks.mkdir(parents=True, exist_ok=True)
+    train_reference_networks(networks)
     (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout))
     return source
@@ -93,7 +94,6 @@ def release(root: Path) -> Path:
     released = root / "release" / ASSIGNMENT
     if not released.is_dir():
         raise RuntimeError(f"nbgrader generate_assignment wrote no {released}:\n{result.stdout[-2000:]}")
-    shutil.rmtree(released / REFERENCE_FOLDER, ignore_errors=True)
     for rel in student_files():
         path = released / rel
         path.write_text(strip_solutions(path.read_text(), rel))

@@ -1,23 +1,63 @@
 """Checks of the student-fillable functions, used by public check cells and hidden autograder tests.
 
-Provided file (replaced by the instructor's copy when grading). Each check builds its own inputs
-from a seed, calls the student's function and raises AssertionError with a message that says what
-is wrong and what to look at. A check tests one function alone: its inputs are built here (the cache
-``backwards`` reads is made by trusted code), and when grading, ``@grades`` runs the function under
-test on the reference copies of every other student function (``hw5lib.isolation``), so a mistake in
-``forward`` costs the points of Q2.2 and not those of Q2.4, Q3 or Q5 as well.
+Provided file. Each check builds its own inputs from a seed, calls the student's function and raises
+AssertionError with a message that says what is wrong and what to look at. A check tests one function
+alone: its inputs are built here (the cache ``backwards`` reads is made by trusted code), and
+``@grades`` names the functions it tests. In a student's notebook the checks simply run the student's
+code. The course's grader (``grading.trusted``, not part of the student release) runs these same checks
+in a process of its own: it sets ``GRADER``, and while a check runs, the functions it names are called in
+a sandbox that holds the submission, while every other function is the instructor's copy, so a mistake
+in ``forward`` costs the points of Q2.2 and not those of Q2.4, Q3 or Q5 as well.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
+from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
 from scipy import special
 
 from hw5lib import gradcheck
-from hw5lib.isolation import grades, grading_with_reference, isolated
+
+#: Set by the course's grader while it grades, never in a student's notebook: an object with
+#: ``testing(under_test)`` and ``forbidding(name, message)`` (context managers) and
+#: ``reference_network(kind, settings)``.
+GRADER = None
+
+
+def grades(*under_test: str):
+    """Decorator for a check of the functions ``under_test`` ('nn.forward', ...), kept on ``check.under_test``."""
+    def decorate(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            if GRADER is None:
+                return check(*args, **kwargs)
+            with GRADER.testing(under_test):
+                return check(*args, **kwargs)
+
+        run.under_test = under_test
+        return run
+
+    return decorate
+
+
+def grading() -> bool:
+    """True while the course's grader runs the checks (then results are recomputed, not read from the notebook)."""
+    return GRADER is not None
+
+
+@contextmanager
+def _forbidden(module, attr: str, message: str):
+    """While the block runs, calling ``module.attr`` raises AssertionError(message) in the student's code."""
+    if GRADER is not None:
+        with GRADER.forbidding(f"{module.__name__}.{attr}", message):
+            yield
+    else:
+        with mock.patch.object(module, attr, side_effect=AssertionError(message)):
+            yield
 
 _ACTIVATIONS = {
     "sigmoid": (special.expit, "sigmoid", "sigmoid_deriv"),
@@ -85,7 +125,7 @@ def check_sigmoid(seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     x = np.concatenate([rng.normal(0, 4, 20), [-1000.0, -50.0, 0.0, 50.0, 1000.0]]).reshape(5, 5)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)  # other warnings (deprecations, ...) cost nothing
         try:
             s = nn.sigmoid(x)
         except RuntimeWarning as exc:
@@ -130,7 +170,7 @@ def check_softmax(rows: int = 4, cols: int = 6, seed: int = 0, scale: float = 3.
     _close("softmax(x)", p, special.softmax(x, axis=1), "normalise exp(x) over each row (axis=1), not the whole array")
     big = x + 800.0
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         try:
             p_big = nn.softmax(big)
         except RuntimeWarning as exc:
@@ -189,7 +229,9 @@ def check_backwards(in_size: int = 4, out_size: int = 3, batch: int = 6, activat
     _expect_shape("the returned gradient", grad_X, (batch, in_size), "backwards returns dJ/dX, the shape of X")
     check_params = {"Wlayer": params["Wlayer"], "blayer": params["blayer"], "X": X.copy()}
     analytic = {"Wlayer": params["grad_Wlayer"], "blayer": params["grad_blayer"], "X": grad_X}
-    report = gradcheck.check_gradients(check_params, loss, analytic=analytic, max_coords=None, seed=seed)
+    # every output is compared: the stored dJ/dW and dJ/db and the returned dJ/dX (named, not left to defaults)
+    report = gradcheck.check_gradients(check_params, loss, analytic=analytic, keys=list(analytic), max_coords=None,
+                                       seed=seed)
     report.assert_ok(1e-6, what=f"backwards through a {activation} layer")
     return report
 
@@ -289,8 +331,7 @@ def check_tanh_from_sigmoid(seed: int = 0) -> None:
     from hw5lib import theory
 
     x = np.random.default_rng(seed).normal(0, 3, (3, 7))
-    with mock.patch.object(np, "tanh", side_effect=AssertionError(
-            "tanh_from_sigmoid calls np.tanh: build it from logistic (the sigmoid) instead")):
+    with _forbidden(np, "tanh", "tanh_from_sigmoid calls np.tanh: build it from logistic (the sigmoid) instead"):
         got = theory.tanh_from_sigmoid(x)
     _close("tanh_from_sigmoid(x)", got, np.tanh(x), "tanh(x) = 2 sigma(2x) - 1", atol=1e-10)
 
@@ -348,7 +389,7 @@ def _train_q3_network(settings: dict) -> tuple[dict, dict]:
 def train_reference_network(kind: str, settings: dict) -> dict:
     """The Q3 classifier ('classifier') or the Q4 autoencoder ('autoencoder') trained as notebooks 03/04 train them.
 
-    Run with the reference code (the instructor's project, or inside ``isolated``).
+    Run with the reference code (the instructor's project, or the grader's process).
     """
     from hw5lib import autoencoder, data, train
 
@@ -364,16 +405,8 @@ def train_reference_network(kind: str, settings: dict) -> dict:
 
 
 def reference_network(kind: str, settings: dict) -> dict:
-    """When grading: the network the course build trained with the reference code (reference/<kind>.npz),
-    or, if that file is missing, one trained now with the reference copies."""
-    from hw5lib import weights
-    from hw5lib.isolation import reference_folder
-
-    path = reference_folder() / f"{kind}.npz"
-    if path.is_file():
-        return {k: v for k, v in weights.load_params(path).items() if k[:1] in "Wb"}
-    with isolated():
-        return train_reference_network(kind, settings)
+    """When grading: the network the course build trained with the reference code (from the grader)."""
+    return GRADER.reference_network(kind, settings)
 
 
 @grades("train.train_classifier")
@@ -383,7 +416,7 @@ def check_trained_network(history: dict, settings: dict) -> None:
     Students: checks the notebook's history. Grading: the run is repeated with the notebook's settings,
     the student's ``train_classifier`` and reference copies of everything it calls.
     """
-    if grading_with_reference():
+    if grading():
         history = _train_q3_network(settings)[1]
     assert history is not None, "no history yet: run the Q3.1 training cell first"
     assert len(history["valid_acc"]) == settings["epochs"], (
@@ -556,9 +589,9 @@ def check_autoencoder_history(history: dict, settings: dict) -> None:
     """The notebook's autoencoder run: one total per epoch, and the loss well below its first value.
 
     Students only: when grading, the run depends on the student's layers and momentum (other questions),
-    so the isolated ``check_autoencoder_training`` in the same cell grades the loop instead.
+    so ``check_autoencoder_training`` in the same cell grades the loop instead.
     """
-    if grading_with_reference():
+    if grading():
         return
     assert history is not None, "no history yet: run the Q4.2.2 training cell first"
     losses = history.get("train_loss", [])
@@ -574,7 +607,7 @@ def check_psnr_value(validation_psnr: float, settings: dict) -> None:
     Students: checks the notebook's value. Grading: the validation PSNR of the reference autoencoder
     (``reference_network``), measured with the student's ``psnr``.
     """
-    if grading_with_reference():
+    if grading():
         from hw5lib import autoencoder, data, metrics
 
         nist = data.load_nist36(progress=False, quiet=True)
@@ -687,7 +720,7 @@ def check_read_text(params: dict, min_accuracy: float = 0.70) -> dict:
     """
     from hw5lib import config, ocr, ocr_eval, pages
 
-    if grading_with_reference():
+    if grading():
         params = reference_network("classifier", config.q3_settings())
     assert params is not None, "no Q3 network to read with: run notebook 03 (it saves q3_weights.npz) and the setup cell"
 

@@ -1,0 +1,165 @@
+"""nbgrader's run of one submission's notebooks, inside the sandbox: the executed copies and the feedback pages.
+
+The points do not come from this run (``grading.trusted`` decides them); it gives the instructor the executed
+notebooks for formgrader and the student nbgrader's pages. So that the sandbox holds nothing secret, it gets a
+course folder made from the *release* (stubs, no reference solutions), with a gradebook whose grade cells hold
+the public tests only. nbgrader, its kernels and all they start run in one bubblewrap sandbox that sees that
+folder (writable), the data cache (read-only) and nothing else of the machine's files. What comes back is
+read as data: regular ``.ipynb`` files only, no links, each under a size limit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from grading import sandbox
+from grading.course import ASSIGNMENT, CONFIG_TEMPLATE
+from grading.layout import student_files
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+INSIDE = "/course"  # where the sandbox sees its course folder
+
+
+def strip_hidden_tests(source: str) -> str:
+    """A grade cell's source without its hidden tests (markers included)."""
+    while HIDDEN_BEGIN in source:
+        head, rest = source.split(HIDDEN_BEGIN, 1)
+        tail = rest.split(HIDDEN_END, 1)[1] if HIDDEN_END in rest else ""
+        source = head.rstrip("\n") + ("\n" + tail.lstrip("\n") if tail.strip() else "\n")
+    return source
+
+
+def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
+    """A copy of the course gradebook with no student in it and no hidden test in its cells.
+
+    Each grade cell takes the source and checksum of its released copy (nbgrader's ClearHiddenTests already
+    removed the hidden tests there), so nbgrader restores the public tests and nothing more.
+    """
+    import warnings
+
+    import nbformat
+    from nbgrader.api import Gradebook, SourceCell
+
+    released = {}
+    for path in release.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade_id"):
+                released[(path.stem, meta["grade_id"])] = (cell.source, meta.get("checksum"))
+    shutil.copy2(course_db, target)
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{target}") as gradebook:
+        warnings.simplefilter("ignore")
+        for student in list(gradebook.students):
+            gradebook.remove_student(student.id)
+        for cell in gradebook.db.query(SourceCell).all():
+            if cell.source and HIDDEN_BEGIN in cell.source:
+                cell.source, cell.checksum = released.get((cell.notebook.name, cell.name),
+                                                          (strip_hidden_tests(cell.source), cell.checksum))
+        gradebook.db.commit()
+
+
+def prepare(folder: Path, release: Path, submission: Path, student: str, gradebook: Path, cell_timeout: int) -> None:
+    """The sandbox's course folder: config, the release as source, the submission, the public gradebook."""
+    folder.mkdir(parents=True)
+    shutil.copytree(release, folder / "source" / ASSIGNMENT)
+    shutil.copytree(submission, folder / "submitted" / student / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"), symlinks=False)
+    shutil.copy2(gradebook, folder / "gradebook.db")
+    (folder / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
+        root=INSIDE, student_files=student_files(), cell_timeout=cell_timeout))
+
+
+def _data_mounts() -> tuple[list[sandbox.Mount], dict[str, str]]:
+    """The data cache (stand-in, sample pages, fonts) and any real NIST36 folder, read-only, and their settings."""
+    from hw5lib import data
+
+    cache = data.cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    mounts, env = [sandbox.Mount(cache, "/cache")], {"HW5_CACHE": "/cache"}
+    for name in ("HW5_STANDIN", "HW5_FONTS"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    if env.get("HW5_FONTS"):
+        mounts.append(sandbox.Mount(Path(env["HW5_FONTS"]), "/fonts"))
+        env["HW5_FONTS"] = "/fonts"
+    real = None if data.standin_forced() else data.find_real_files()
+    if real is not None:
+        mounts.append(sandbox.Mount(real, "/nist36"))
+        env["HW5_DATA"] = "/nist36"
+    return mounts, env
+
+
+def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed: bool,
+        notebook: str | None = None) -> tuple[str, bool]:
+    """One ``nbgrader autograde`` in the sandbox (of one notebook, or all); its log and whether it timed out."""
+    argv = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", student, "--create"]
+    argv += ["--notebook", notebook] if notebook else ["--force"]
+    mounts, env = _data_mounts()
+    if sandboxed:
+        argv = sandbox.command(argv, [sandbox.Mount(folder, INSIDE, writable=True), *mounts], INSIDE,
+                               sandbox.environment(env))
+        cwd, environ = None, None
+    else:
+        config = folder / "nbgrader_config.py"
+        config.write_text(config.read_text().replace(repr(INSIDE), repr(str(folder))))
+        outside = {name: os.environ[name] for name in ("HW5_STANDIN", "HW5_FONTS", "HW5_DATA", "HW5_CACHE")
+                   if os.environ.get(name)}
+        cwd, environ = folder, sandbox.environment({**outside, "HOME": str(folder), "MPLCONFIGDIR": str(folder / ".mpl")})
+    log_path = folder.parent / f"nbgrader{'-' + notebook if notebook else ''}.log"
+    timed_out = False
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, cwd=cwd, env=environ, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, preexec_fn=sandbox.limit_memory(memory_gb))
+        try:
+            process.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            process.wait()
+    return log_path.read_text(errors="replace"), timed_out
+
+
+def kernel_died(log: str) -> bool:
+    """True when nbgrader's log says a kernel died."""
+    return "DeadKernelError" in log or "Kernel died" in log
+
+
+def executed_notebooks(folder: Path, student: str) -> dict[str, bytes]:
+    """{name.ipynb: bytes} of the notebooks the run wrote: regular files only, never links, each size-limited."""
+    graded = folder / "autograded" / student / ASSIGNMENT
+    found: dict[str, bytes] = {}
+    if graded.is_symlink() or not graded.is_dir():
+        return found
+    for entry in os.scandir(graded):
+        if entry.name.endswith(".ipynb") and entry.is_file(follow_symlinks=False):
+            if entry.stat(follow_symlinks=False).st_size <= MAX_NOTEBOOK_BYTES:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+                with os.fdopen(fd, "rb") as fh:
+                    found[entry.name] = fh.read(MAX_NOTEBOOK_BYTES + 1)[:MAX_NOTEBOOK_BYTES]
+    return found
+
+
+def changed_provided_files(release: Path, folder: Path, student: str) -> list[str]:
+    """Provided files (not notebooks, not student-fillable) that the run left changed or deleted."""
+    graded = folder / "autograded" / student / ASSIGNMENT
+    own = set(student_files())
+    changed = []
+    for path in sorted(p for p in release.rglob("*") if p.is_file()):
+        rel = path.relative_to(release).as_posix()
+        if rel in own or path.suffix == ".ipynb" or "__pycache__" in path.parts:
+            continue
+        copy = graded / rel
+        if copy.is_symlink() or not copy.is_file() or copy.read_bytes() != path.read_bytes():
+            changed.append(rel)
+    return changed

@@ -1,0 +1,102 @@
+"""The sandbox every piece of submission code runs in: bubblewrap, or (by choice, with a warning) nothing.
+
+A sandboxed process has its own PID namespace (nothing it starts outlives it), no network (a network
+namespace of its own, with only a loopback of its own), a read-only view of the system and of Python, none
+of the course (no reference code, source notebooks, gradebook or other submissions), a private ``/tmp``, and
+only the folders it is given writable. It dies with its parent, and runs under an address-space limit.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install "
+                "bubblewrap`); where user namespaces are disabled, enable them "
+                "(`sudo sysctl -w kernel.unprivileged_userns_clone=1`) or grade as root")
+UNSANDBOXED_RISK = ("graded WITHOUT the sandbox (--unsandboxed): the submission's code ran as the grading user, "
+                    "with the network and every file that user can reach")
+# Environment passed into the sandbox: one BLAS thread per process, and OpenBLAS's processor settings
+# where the machine needs them to compute correctly.
+KEPT_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create its namespaces here."""
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host folder seen at ``inside`` in the sandbox, read-only unless ``writable``."""
+
+    host: Path
+    inside: str
+    writable: bool = False
+
+
+def _python_mounts() -> list[Mount]:
+    """The interpreter, its standard library and the environment's packages, read-only at their own paths."""
+    seen: list[Mount] = []
+    for prefix in dict.fromkeys((sys.base_prefix, sys.prefix, sys.exec_prefix)):
+        path = Path(prefix)
+        if not str(path).startswith("/usr/"):
+            seen.append(Mount(path, str(path)))
+    return seen
+
+
+def bubblewrap_problem() -> str | None:
+    """None when bubblewrap can build a sandbox here, else why not (and what to do)."""
+    if shutil.which("bwrap") is None:
+        return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    probe = subprocess.run(command([sys.executable, "-c", "pass"], [], "/tmp", environment()),
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}): {INSTALL_HINT}"
+    return None
+
+
+def command(argv: list[str], mounts: list[Mount], chdir: str, env: dict[str, str], share_fds: bool = True) -> list[str]:
+    """The bwrap command line that runs ``argv`` in a sandbox with ``mounts`` (plus the system and Python)."""
+    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
+    for link in ("bin", "sbin", "lib", "lib64", "lib32"):
+        target = Path("/") / link
+        if target.is_symlink():
+            cmd += ["--symlink", os.readlink(target), f"/{link}"]
+        elif target.is_dir():
+            cmd += ["--ro-bind", str(target), f"/{link}"]
+    for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
+                "hosts", "fonts", "mime.types"):
+        cmd += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for mount in _python_mounts() + mounts:
+        cmd += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.inside]
+    cmd += ["--chdir", chdir, "--clearenv"]
+    for name, value in env.items():
+        cmd += ["--setenv", name, value]
+    return cmd + ["--", *argv]
+
+
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a sandboxed process: a plain PATH, HOME in /tmp, one BLAS thread, nothing else."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",
+           "MPLCONFIGDIR": "/tmp/matplotlib", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+    env.update({name: os.environ[name] for name in KEPT_ENVIRONMENT if name in os.environ})
+    env.update(extra or {})
+    return env
+
+
+def limit_memory(gigabytes: float):
+    """A ``preexec_fn`` that caps the address space (inherited by everything the process starts)."""
+    limit = int(gigabytes * 2**30)
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        os.setsid()
+
+    return apply

@@ -1,0 +1,385 @@
+"""The trusted grader: decides every automatic point of one submission and never runs its code.
+
+Run as ``python -m grading.trusted`` (by ``grading.autograde``) with the course's grading source first on the
+path, so ``hw5lib`` here is the instructor's copy. It executes each grade cell of the source notebooks (hidden
+tests included) with ``hw5lib.checks``; while a check runs, the functions it grades are proxies that send each
+call, as plain data (``grading.wire``), to a worker process in the sandbox (``grading.worker``) that imports the
+submission's ``hw5lib``. When the submission's function calls another function of the handout's API, the call
+comes back here and runs the reference copy, so each mistake costs its own question only. The submission's
+warnings and prints never cost a point: they are collected for the feedback, and a warning is raised here
+again only so that a check that looks for one (an overflow in ``sigmoid``) sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import inspect
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from grading import sandbox, wire
+from grading.layout import student_files
+
+WORKER_FILES = ("worker.py", "wire.py")
+_WARNING_CLASSES = {c.__name__: c for c in (RuntimeWarning, DeprecationWarning, FutureWarning, UserWarning,
+                                            PendingDeprecationWarning, SyntaxWarning, ImportWarning,
+                                            UnicodeWarning, BytesWarning, ResourceWarning)}
+
+
+class SubmissionFailure(Exception):
+    """The submission's code failed: raised, hung, crashed, or sent something that is not plain data."""
+
+
+@dataclass
+class Limits:
+    """Seconds a grade cell may take, seconds for the whole submission, memory of the worker in GiB."""
+
+    cell_timeout: float = 120
+    submission_seconds: float = 900
+    memory_gb: float = 6.0
+
+
+@dataclass
+class Outcome:
+    """What the trusted grader found: per grade_id '' (passed) or the failing check's message, and notes."""
+
+    cells: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the submission's warnings, one line each
+    printed: list[str] = field(default_factory=list)  # what its functions printed (the first lines)
+    stopped: list[str] = field(default_factory=list)  # what the sandbox and the grader stopped, where
+    problems: list[str] = field(default_factory=list)  # hangs, crashes, time limits
+    seconds: dict[str, float] = field(default_factory=dict)  # per grade_id
+
+
+def api_functions() -> dict[str, object]:
+    """{'nn.forward': function, ...}: every function of the student-fillable modules, from this process's copy."""
+    functions = {}
+    for rel in student_files():
+        module = importlib.import_module("hw5lib." + Path(rel).stem)
+        for name, value in vars(module).items():
+            if inspect.isfunction(value) and value.__module__ == module.__name__:
+                functions[f"{Path(rel).stem}.{name}"] = value
+    return functions
+
+
+def _exit_description(code: int | None) -> str:
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        return f"it was killed by {name}" + (" (the memory limit or a crash)" if -code in (6, 9, 11) else "")
+    return f"it exited with code {code} (sys.exit or os._exit in the submission?)"
+
+
+class Worker:
+    """One sandboxed worker process holding a fresh copy of the submission's package."""
+
+    def __init__(self, grader: "Grader") -> None:
+        self.grader = grader
+        self.folder = Path(tempfile.mkdtemp(prefix="hw5-worker-"))
+        package = self.folder / "package"
+        shutil.copytree(grader.package, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        tools = self.folder / "grader"
+        tools.mkdir()
+        for name in WORKER_FILES:
+            shutil.copy2(Path(__file__).with_name(name), tools / name)
+        ours, theirs = socket.socketpair()
+        fd = theirs.fileno()
+        if grader.sandboxed:
+            argv = sandbox.command([sys.executable, "/grader/worker.py", str(fd), "/hw5"],
+                                   [sandbox.Mount(package, "/hw5", writable=True), sandbox.Mount(tools, "/grader")],
+                                   "/tmp", sandbox.environment())
+            cwd, env = None, None
+        else:
+            scratch = self.folder / "scratch"
+            scratch.mkdir()
+            argv = [sys.executable, str(tools / "worker.py"), str(fd), str(package)]
+            cwd, env = scratch, sandbox.environment({"HOME": str(scratch), "MPLCONFIGDIR": str(scratch / "mpl")})
+        self.log = open(self.folder / "worker.log", "wb")
+        self.process = subprocess.Popen(argv, pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=self.log,
+                                        stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                                        preexec_fn=sandbox.limit_memory(grader.limits.memory_gb))
+        theirs.close()
+        self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of)
+        self.channel.on_call = grader.on_call
+
+    def stop(self) -> int | None:
+        """Kill the worker and everything it started; its exit code (None if it was still running)."""
+        code = self.process.poll()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.channel.sock.close()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return code
+
+
+class Grader:
+    """The ``hw5lib.checks.GRADER`` of a grading run: proxies for the functions under test, reference networks."""
+
+    def __init__(self, package: Path, networks: Path | None, limits: Limits, sandboxed: bool = True) -> None:
+        self.package, self.networks, self.limits, self.sandboxed = package, networks, limits, sandboxed
+        self.functions = api_functions()
+        self.api = sorted(self.functions)
+        self.names = {id(f): (f, n) for n, f in self.functions.items()}  # id -> (function, name)
+        self.under_test: tuple[str, ...] = ()
+        self.proxies: dict[str, object] = {}
+        self.worker: Worker | None = None
+        self.deadline = float("inf")
+        self.forbid: list[list[str]] = []
+        self.outcome = Outcome()
+
+    # -- the names the worker may use
+    def name_of(self, value) -> str | None:
+        entry = self.names.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else None
+
+    def local(self, name: str):
+        if name in self.proxies:
+            return self.proxies[name]
+        if name in self.functions:
+            return self.functions[name]
+        raise LookupError(f"the grader runs no function {name!r} for a submission")
+
+    def on_call(self, name: str | None) -> None:
+        if name in self.under_test:
+            self._stopped(f"asked the grader to run its own copy of {name}, the function being graded: refused")
+            raise PermissionError(f"the grader does not run its copy of {name} while {name} is graded")
+
+    # -- hw5lib.checks.GRADER
+    @contextlib.contextmanager
+    def testing(self, under_test: tuple[str, ...]):
+        """While the block runs, the functions ``under_test`` ('nn.forward', ...) are the submission's."""
+        if self.under_test:  # a check inside a check keeps the outer choice
+            yield
+            return
+        for name in under_test:
+            if name not in self.functions:
+                raise AssertionError(f"the handout has no function {name}")
+        self.under_test = tuple(under_test)
+        self.proxies = {name: self._proxy(name) for name in under_test}
+        swapped = []
+        for module_name, module in list(sys.modules.items()):
+            if module is None or not module_name.startswith("hw5lib"):
+                continue
+            namespace = vars(module)
+            for attr, value in list(namespace.items()):
+                name = self.name_of(value)
+                if name in self.proxies:
+                    swapped.append((namespace, attr, value))
+                    namespace[attr] = self.proxies[name]
+        try:
+            yield
+        finally:
+            for namespace, attr, value in reversed(swapped):
+                namespace[attr] = value
+            for proxy in self.proxies.values():
+                del self.names[id(proxy)]
+            self.under_test, self.proxies = (), {}
+            self._collect_report()
+
+    @contextlib.contextmanager
+    def forbidding(self, name: str, message: str):
+        """While the block runs, the submission's calls of ``name`` ('numpy.tanh') raise AssertionError(message)."""
+        self.forbid.append([name, message])
+        try:
+            yield
+        finally:
+            self.forbid.pop()
+
+    def reference_network(self, kind: str, settings: dict) -> dict:
+        """The network the course build trained with the reference code, or one trained now."""
+        from hw5lib import checks, weights
+
+        path = self.networks / f"{kind}.npz" if self.networks else None
+        if path is not None and path.is_file():
+            return {k: v for k, v in weights.load_params(path).items() if k[:1] in "Wb"}
+        return checks.train_reference_network(kind, settings)
+
+    # -- calls into the submission
+    def _proxy(self, name: str):
+        def proxy(*args, **kwargs):
+            return self.call(name, args, kwargs)
+
+        proxy.__name__ = proxy.__qualname__ = name.rsplit(".", 1)[1]
+        self.names[id(proxy)] = (proxy, name)
+        return proxy
+
+    def call(self, name: str, args: tuple, kwargs: dict):
+        """Run the submission's ``name`` in the worker; its in-place changes, warnings and prints come back."""
+        if time.monotonic() >= self.deadline:
+            raise SubmissionFailure(f"not run: the time allowed for this check ran out before {name} was called")
+        if self.worker is None:
+            self.worker = Worker(self)
+        channel = self.worker.channel
+        channel.deadline = self.deadline
+        try:
+            _, keys, pos, has_gauss, gauss = np.random.get_state()
+            reply = channel.call_remote("@run", None, (name, list(args), dict(kwargs), list(self.under_test), self.api,
+                                                        list(self.forbid), [keys, pos, has_gauss, gauss]), {})
+        except wire.ChannelTimeout:
+            self._restart()
+            message = f"{name} did not return in the time allowed (look for an endless loop or far too much work)"
+            self.outcome.problems.append(message)
+            raise SubmissionFailure(message) from None
+        except wire.ChannelClosed:
+            code = self._restart()
+            message = f"the submission's process ended while running {name}: {_exit_description(code)}"
+            self.outcome.problems.append(message)
+            raise SubmissionFailure(message) from None
+        except wire.RemoteError as exc:
+            raise SubmissionFailure(str(exc)) from None
+        except wire.WireError as exc:
+            self._restart()
+            raise SubmissionFailure(f"{name}: {exc}") from None
+        finally:
+            channel.deadline = None
+        if not isinstance(reply, dict) or not isinstance(reply.get("final"), dict):
+            raise SubmissionFailure(f"{name}: the worker's answer was not understood")
+        for index, value in reply["final"].items():
+            original = args[index] if isinstance(index, int) and 0 <= index < len(args) else kwargs.get(index)
+            wire.sync(original, value)
+        self._note_output(name, reply)
+        error = reply.get("error")
+        if error:
+            kind, message = (list(error) + ["", ""])[:2]
+            raise SubmissionFailure(f"{kind}: {message}" if message else str(kind))
+        return reply.get("result")
+
+    def _note_output(self, name: str, reply: dict) -> None:
+        for item in reply.get("warnings") or []:
+            try:
+                kind, message, filename, line = str(item[0]), str(item[1]), str(item[2]), int(item[3])
+            except (TypeError, ValueError, IndexError):
+                continue
+            text = f"{kind} in {filename} line {line} (while running {name}): {message}"
+            if text not in self.outcome.warnings and len(self.outcome.warnings) < 30:
+                self.outcome.warnings.append(text)
+            # raised here again so that a check watching for a warning sees it; recorded otherwise
+            warnings.warn_explicit(message, _WARNING_CLASSES.get(kind, UserWarning), filename, line)
+        printed = str(reply.get("printed") or "").strip()
+        if printed and len(self.outcome.printed) < 10:
+            self.outcome.printed.append(f"{name}: " + printed.splitlines()[0][:200]
+                                        + (" ..." if len(printed.splitlines()) > 1 else ""))
+
+    def _stopped(self, text: str) -> None:
+        if text not in self.outcome.stopped and len(self.outcome.stopped) < 40:
+            self.outcome.stopped.append(text)
+
+    def _collect_report(self) -> None:
+        """What the worker saw the submission try (files, processes, network, memory, patches)."""
+        if self.worker is None:
+            return
+        channel = self.worker.channel
+        channel.deadline = time.monotonic() + 10
+        try:
+            notes = channel.call_remote("@report", None, (), {})
+        except wire.WireError:
+            self._restart()
+            return
+        finally:
+            channel.deadline = None
+        if isinstance(notes, dict):
+            for what, items in notes.items():
+                if isinstance(items, list):
+                    self._stopped(f"{what}: " + ", ".join(str(i)[:120] for i in items[:8]))
+
+    def _restart(self) -> int | None:
+        code = self.worker.stop() if self.worker is not None else None
+        self.worker = None
+        return code
+
+    def close(self) -> None:
+        self._restart()
+
+
+def grade_cells(source: Path) -> dict[str, str]:
+    """{grade_id: source} of the automatically graded cells of the source notebooks (hidden tests included)."""
+    import nbformat
+
+    cells = {}
+    for path in sorted(source.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and cell.cell_type == "code":
+                cells[meta["grade_id"]] = cell.source
+    return cells
+
+
+def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
+          networks: Path | None = None) -> Outcome:
+    """Run every grade cell of ``source``'s notebooks against the submission whose ``hw5lib`` is in ``package``."""
+    from hw5lib import checks, config
+
+    grader = Grader(package, networks, limits, sandboxed)
+    checks.GRADER = grader
+    started = time.monotonic()
+    try:
+        for grade_id, code in grade_cells(source).items():
+            if time.monotonic() - started >= limits.submission_seconds:
+                grader.outcome.cells[grade_id] = (f"not run: the time limit of {limits.submission_seconds:g} s for a "
+                                                  "whole submission was reached")
+                continue
+            cell_started = time.monotonic()
+            grader.deadline = min(cell_started + limits.cell_timeout, started + limits.submission_seconds)
+            settings = config.q4_settings(fast=True) if grade_id.startswith("q4") else config.q3_settings(fast=True)
+            names = {"checks": checks, "settings": settings, "history": None, "validation_psnr": None,
+                     "params": None}
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                try:
+                    exec(compile(code, f"<grade cell {grade_id}>", "exec"), names)  # our own test code
+                    grader.outcome.cells[grade_id] = ""
+                except KeyboardInterrupt:
+                    raise
+                except SubmissionFailure as exc:
+                    grader.outcome.cells[grade_id] = str(exc)[:500]
+                except BaseException as exc:  # noqa: BLE001 - a failing check, whatever it raised
+                    grader.outcome.cells[grade_id] = f"{type(exc).__name__}: {exc}"[:500]
+            grader.outcome.seconds[grade_id] = round(time.monotonic() - cell_started, 2)
+        if any("time limit" in message for message in grader.outcome.cells.values()):
+            grader.outcome.problems.append(f"stopped after the time limit of {limits.submission_seconds:g} s for a "
+                                           "whole submission: look for an endless loop or far too much work")
+    finally:
+        checks.GRADER = None
+        grader.close()
+    return grader.outcome
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade one submission: ``--source`` (notebooks with hidden tests), ``--package`` (its hw5lib's parent)."""
+    parser = argparse.ArgumentParser(prog="python -m grading.trusted", description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, required=True)
+    parser.add_argument("--package", type=Path, required=True)
+    parser.add_argument("--networks", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout)
+    parser.add_argument("--time-limit", type=float, default=Limits.submission_seconds)
+    parser.add_argument("--memory-gb", type=float, default=Limits.memory_gb)
+    parser.add_argument("--unsandboxed", action="store_true")
+    args = parser.parse_args(argv)
+    limits = Limits(args.cell_timeout, args.time_limit, args.memory_gb)
+    outcome = grade(args.source, args.package, limits, not args.unsandboxed, args.networks)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(outcome.__dict__, indent=1))
+    os.replace(tmp, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""The submission's worker: runs inside the sandbox, imports the submission's ``hw5lib``, calls its functions.
+
+Started by ``grading.trusted`` as ``python worker.py FD`` with the submission's package folder first on the
+path and a socket on file descriptor FD; it needs only this file, ``wire.py`` and NumPy. It answers:
+  ``@run(name, args, kwargs, under_test, api)``  call the submission's function ``name`` ('nn.backwards')
+      while every other function of the handout's API (``api``) is a stub that asks the grader to run the
+      reference copy; returns the result, the final state of the mutable arguments, the warnings and prints.
+  ``@report()``  what the worker saw the submission do (files outside its folder, processes, connections,
+      memory searches, patched comparison helpers); for the feedback only, never for points.
+Nothing this process says decides a point: the grader checks every value it gets back.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import importlib
+import io
+import os
+import socket
+import sys
+import warnings
+
+import numpy as np
+
+import wire
+
+PACKAGE = "hw5lib"
+_SHOWN_PATHS = 8
+
+
+class Observer:
+    """Records what the submission's code does while it runs (imports and calls), via a Python audit hook."""
+
+    def __init__(self, own_folder: str) -> None:
+        self.active = False
+        self.where = ""
+        self.notes: dict[str, list[str]] = {}
+        own = [own_folder, "/tmp", "/dev/", "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/sys/devices/system/cpu",
+               "/sys/fs/cgroup", "/etc/ld.so", "/etc/localtime", "/usr/", "/lib", "/bin/", os.path.dirname(__file__)]
+        self.readable = tuple(dict.fromkeys(own + [sys.prefix, sys.base_prefix, sys.exec_prefix]))
+        self.writable = (own_folder, "/tmp", "/dev/null")
+
+    def note(self, kind: str, detail: str) -> None:
+        items = self.notes.setdefault(f"{kind} ({self.where})", [])
+        if detail not in items and len(items) < _SHOWN_PATHS:
+            items.append(detail)
+
+    def hook(self, event: str, args: tuple) -> None:
+        if not self.active:
+            return
+        self.active = False  # no recursion from what the hook itself does
+        try:
+            self._see(event, args)
+        except Exception:  # noqa: BLE001 - the hook must never break the submission's code
+            pass
+        finally:
+            self.active = True
+
+    def _path(self, value) -> str | None:
+        if isinstance(value, bytes):
+            value = value.decode(errors="replace")
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        return os.path.abspath(value) if isinstance(value, str) else None
+
+    def _see(self, event: str, args: tuple) -> None:
+        if event == "open":
+            path, mode, flags = (list(args) + [None, None, None])[:3]
+            path = self._path(path)
+            if path is None:
+                return
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+            if writing and not path.startswith(self.writable):
+                self.note("wrote or tried to write files outside its folder", path)
+            elif not path.startswith(self.readable):
+                self.note("opened or looked for files outside its folder", path)
+        elif event in ("os.listdir", "os.scandir", "glob.glob", "os.chdir"):
+            path = self._path(args[0] if args and args[0] is not None else ".")
+            if path and not path.startswith(self.readable):
+                self.note("listed folders outside its own", path)
+        elif event in ("os.remove", "os.rmdir", "os.rename", "shutil.rmtree", "os.truncate"):
+            path = self._path(args[0]) if args else None
+            if path and not path.startswith(self.writable):
+                self.note("deleted or moved files outside its folder", path)
+        elif event in ("socket.connect", "socket.bind", "socket.getaddrinfo", "socket.sendto"):
+            self.note("opened a network connection", str(args[1] if len(args) > 1 else args)[:80])
+        elif event in ("os.fork", "os.forkpty", "os.posix_spawn", "subprocess.Popen", "os.system", "os.exec",
+                       "os.spawn", "pty.spawn"):
+            self.note("started a process", event + (f" {str(args[0])[:60]}" if args else ""))
+        elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
+            self.note("searched the interpreter's memory", event)
+        elif event == "os.kill":
+            self.note("sent a signal to a process", str(args)[:40])
+        elif event == "sys.addaudithook":
+            self.note("tried to install an audit hook", "sys.addaudithook")
+
+
+def _snapshot() -> dict[str, object]:
+    """The comparison helpers and checks a dishonest submission might patch, as the worker imported them."""
+    import numpy.testing
+
+    from hw5lib import checks, gradcheck
+
+    items: dict[str, object] = {f"numpy.{n}": getattr(np, n) for n in (
+        "allclose", "isclose", "array_equal", "array_equiv", "all", "any", "abs", "max", "argmax", "mean", "sum")}
+    items.update({f"numpy.testing.{n}": getattr(numpy.testing, n) for n in (
+        "assert_allclose", "assert_array_equal", "assert_array_almost_equal", "assert_equal", "assert_almost_equal")})
+    for module in (checks, gradcheck):
+        items.update({f"{module.__name__}.{n}": v for n, v in vars(module).items() if callable(v) and not n.startswith("__")})
+    items.update({f"builtins.{n}": getattr(builtins, n) for n in ("isinstance", "len", "abs", "float", "all", "any", "max")})
+    items["sys.modules['hw5lib.checks']"] = sys.modules.get("hw5lib.checks")
+    return items
+
+
+def _current(name: str) -> object:
+    if name.startswith("sys.modules["):
+        return sys.modules.get("hw5lib.checks")
+    module_name, attr = name.rsplit(".", 1)
+    module = sys.modules.get(module_name)
+    return getattr(module, attr, None) if module is not None else None
+
+
+@contextlib.contextmanager
+def _forbidden(dotted: str, message: str):
+    """While the block runs, the library function ``dotted`` ('numpy.tanh') raises AssertionError(message)."""
+    module_name, attr = dotted.rsplit(".", 1)
+    module = importlib.import_module(module_name)
+    original = getattr(module, attr)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(message)
+
+    setattr(module, attr, refuse)
+    try:
+        yield
+    finally:
+        setattr(module, attr, original)
+
+
+class Worker:
+    """The submission's side of the channel."""
+
+    def __init__(self, channel: wire.Channel, folder: str) -> None:
+        self.channel, self.folder = channel, folder
+        self.observer = Observer(folder)
+        self.snapshot = _snapshot()
+        self.real: dict[str, object] = {}  # 'nn.forward' -> the submission's own function
+        self.stubs: dict[str, wire.FunctionRef] = {}
+        self.under_test: tuple[str, ...] = ()
+        self.api: set[str] = set()
+        self.warned: list[list] = []
+        channel.local = self.local
+        channel.name_of = self.name_of
+        sys.addaudithook(self.observer.hook)
+
+    # -- names
+    def local(self, name: str):
+        if name == "@run":
+            return self.run
+        if name == "@report":
+            return self.report
+        if name not in self.api:
+            raise LookupError(f"the worker serves no function {name!r}")
+        return self.real_function(name) if name in self.under_test else self.stub(name)
+
+    def name_of(self, value) -> str | None:
+        for name, function in self.real.items():
+            if function is value:
+                return name
+        return None
+
+    def stub(self, name: str) -> wire.FunctionRef:
+        if name not in self.stubs:
+            self.stubs[name] = wire.FunctionRef(self.channel, name, None)
+        return self.stubs[name]
+
+    def real_function(self, name: str):
+        module_name = f"{PACKAGE}.{name.rsplit('.', 1)[0]}"
+        if module_name not in sys.modules:
+            with self.watching(f"at import of {module_name}"):
+                importlib.import_module(module_name)
+        self._capture_new_modules()
+        if name not in self.real:
+            raise AttributeError(f"{module_name} has no function {name.rsplit('.', 1)[1]}: keep the handout's names")
+        return self.real[name]
+
+    def _capture_new_modules(self) -> None:
+        for name in self.api:
+            module = sys.modules.get(f"{PACKAGE}.{name.rsplit('.', 1)[0]}")
+            if name not in self.real and module is not None:
+                value = vars(module).get(name.rsplit(".", 1)[1])
+                if callable(value) and not isinstance(value, wire.FunctionRef):
+                    self.real[name] = value
+
+    def rebind(self) -> None:
+        """In every loaded hw5lib module, the functions under test are the submission's, the others stubs."""
+        origin = {id(f): n for n, f in self.real.items()} | {id(f): n for n, f in self.stubs.items()}
+        for module_name, module in list(sys.modules.items()):
+            if module is None or not (module_name == PACKAGE or module_name.startswith(PACKAGE + ".")):
+                continue
+            namespace = vars(module)
+            for attr, value in list(namespace.items()):
+                name = origin.get(id(value))
+                if name is not None:
+                    namespace[attr] = self.real[name] if name in self.under_test and name in self.real else self.stub(name)
+
+    # -- what the submission did
+    @contextlib.contextmanager
+    def watching(self, where: str):
+        """Run submission code: record its warnings, prints and audit events, and check the snapshot after."""
+        printed = io.StringIO()
+        outer, self.observer.where = self.observer.where, where
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed), \
+                contextlib.redirect_stderr(printed):
+            warnings.simplefilter("always")
+            self.observer.active = True
+            try:
+                yield printed
+            finally:
+                self.observer.active = bool(outer)
+        self.observer.where = outer
+        for w in caught[:50]:
+            self.warned.append([type(w.category).__name__ if not isinstance(w.category, type) else w.category.__name__,
+                                str(w.message)[:500], os.path.basename(str(w.filename)), int(w.lineno or 0)])
+        self.printed = printed.getvalue()
+        for name, original in self.snapshot.items():
+            if _current(name) is not original:
+                self.observer.note("replaced the grader's helpers in its own process", name)
+
+    def run(self, name: str, args: list, kwargs: dict, under_test: list, api: list, forbid: list = (),
+            rng: list | None = None) -> dict:
+        """Call the submission's ``name`` with everything else of ``api`` run by the grader.
+
+        ``forbid``: [['numpy.tanh', message], ...] library functions that raise AssertionError(message) meanwhile.
+        ``rng``: the grader's global NumPy generator state, so that the submission draws the numbers it would
+        draw after the check's ``np.random.seed`` in one process.
+        """
+        self.api, self.under_test = set(api), tuple(under_test)
+        self.warned = []
+        self.printed = ""
+        function = self.real_function(name)
+        for other in self.under_test:
+            self.real_function(other)
+        self.rebind()
+        if rng is not None:  # the grader's generator continues here; the grader's own copy is not moved on
+            keys, pos, has_gauss, gauss = rng
+            np.random.set_state(("MT19937", np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(gauss)))
+        given = list(enumerate(args)) + list(kwargs.items())
+        before = {i: v.copy() for i, v in given if isinstance(v, np.ndarray)}
+        error = None
+        with self.watching(f"while running {name}"), contextlib.ExitStack() as stack:
+            for dotted, message in forbid:
+                stack.enter_context(_forbidden(str(dotted), str(message)))
+            try:
+                result = function(*args, **kwargs)
+            except (wire.ChannelClosed, wire.ChannelTimeout):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - SystemExit and all: reported, not obeyed
+                import traceback
+
+                result, error = None, [type(exc).__name__, str(exc)[:2000],
+                                       "".join(traceback.format_exception(exc))[-4000:]]
+        final = {i: v for i, v in given if isinstance(v, (dict, list)) or (
+            i in before and (v.shape != before[i].shape or not np.array_equal(v, before[i], equal_nan=True)))}
+        return {"result": result, "error": error, "final": final, "warnings": self.warned,
+                "printed": self.printed[-2000:]}
+
+    run.no_sync = True
+
+    def report(self) -> dict:
+        notes, self.observer.notes = self.observer.notes, {}
+        return notes
+
+
+def main() -> None:
+    fd = int(sys.argv[1])
+    sys.path.insert(0, os.getcwd() if len(sys.argv) < 3 else sys.argv[2])
+    sock = socket.socket(fileno=fd)
+    channel = wire.Channel(sock, local=lambda name: None)
+    worker = Worker(channel, sys.path[0])
+    while True:
+        try:
+            header, buffers = channel.receive()
+        except wire.ChannelClosed:
+            return
+        if header.get("op") != "call":
+            return
+        channel.answer(header, buffers)
+
+
+if __name__ == "__main__":
+    main()
