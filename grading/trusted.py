@@ -114,7 +114,7 @@ class Worker:
                                         stderr=subprocess.STDOUT, cwd=cwd, env=env,
                                         preexec_fn=sandbox.limit_memory(grader.limits.memory_gb))
         theirs.close()
-        self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of)
+        self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of, side="g")
         self.channel.on_call = grader.on_call
 
     def stop(self) -> int | None:
@@ -231,7 +231,8 @@ class Grader:
         try:
             _, keys, pos, has_gauss, gauss = np.random.get_state()
             reply = channel.call_remote("@run", None, (name, list(args), dict(kwargs), list(self.under_test), self.api,
-                                                        list(self.forbid), [keys, pos, has_gauss, gauss]), {})
+                                                        list(self.forbid), [keys, pos, has_gauss, gauss]), {},
+                                        fresh=True)
         except wire.ChannelTimeout:
             self._restart()
             message = f"{name} did not return in the time allowed (look for an endless loop or far too much work)"

@@ -65,8 +65,46 @@ class FunctionRef:
 # ---------------------------------------------------------------- values <-> (header, buffers)
 
 
+class ArrayCache:
+    """Arrays both sides hold during one call from the grader: sent again as a token instead of their bytes.
+
+    An array that travelled (either way) is remembered by identity with its bytes (small arrays) or, for a large
+    one, only if it is read-only; sent again unchanged, it travels as its token and the receiver uses the object
+    it already has (so an array passed back and forth keeps its identity, as in one process). Cleared by both
+    sides at the start of each call from the grader.
+    """
+
+    def __init__(self, side: str) -> None:
+        self.side, self.count = side, 0
+        self.by_id: dict[int, tuple[np.ndarray, str, bytes | None]] = {}
+        self.by_token: dict[str, np.ndarray] = {}
+
+    def clear(self) -> None:
+        self.by_id.clear()
+        self.by_token.clear()
+
+    def remember(self, array: np.ndarray, token: str | None = None) -> str:
+        if token is None:
+            self.count += 1
+            token = f"{self.side}{self.count}"
+        small = array.nbytes <= _SMALL
+        if small or not array.flags.writeable:
+            self.by_id[id(array)] = (array, token, array.tobytes() if small else None)
+        self.by_token[token] = array
+        return token
+
+    def known(self, array: np.ndarray) -> str | None:
+        """The token of ``array`` if the other side holds it unchanged."""
+        entry = self.by_id.get(id(array))
+        if entry is None or entry[0] is not array:
+            return None
+        if entry[2] is None:
+            return entry[1] if not array.flags.writeable else None
+        return entry[1] if array.tobytes() == entry[2] else None
+
+
 def encode(value: Any, buffers: list, name_of: Callable[[Any], str | None], register: Callable[[Any], int],
-           depth: int = 0) -> Any:
+           depth: int = 0, cache: ArrayCache | None = None) -> Any:
     """A JSON-able tree for ``value``; array bytes are appended to ``buffers``.
 
     ``name_of(f)`` gives the API name of a function (or None); ``register(f)`` a handle for any other callable.
@@ -81,26 +119,36 @@ def encode(value: Any, buffers: list, name_of: Callable[[Any], str | None], regi
         array = np.asarray(value)
         if array.dtype.kind not in _ALLOWED_KINDS:
             raise WireError(f"arrays of dtype {array.dtype} cannot be passed; use numbers or booleans")
+        if cache is not None and isinstance(value, np.ndarray):
+            token = cache.known(value)
+            if token is not None:
+                return ["k", token]
+            token = cache.remember(value)
+        else:
+            token = None
         buffers.append(np.ascontiguousarray(array).tobytes())
-        return ["a" if isinstance(value, np.ndarray) else "s", array.dtype.str, list(array.shape), len(buffers) - 1]
+        return ["a" if isinstance(value, np.ndarray) else "s", array.dtype.str, list(array.shape), len(buffers) - 1,
+                token, bool(array.flags.writeable)]
     if isinstance(value, FunctionRef):
         return ["r", value.wire_name, value.wire_handle]
     if callable(value):
         name = name_of(value)
         return ["n", name] if name is not None else ["h", register(value)]
     if type(value) in (list, tuple):
-        return ["l" if type(value) is list else "t", [encode(v, buffers, name_of, register, depth + 1) for v in value]]
+        return ["l" if type(value) is list else "t",
+                [encode(v, buffers, name_of, register, depth + 1, cache) for v in value]]
     if type(value) is dict:
-        return ["d", [[encode(k, buffers, name_of, register, depth + 1), encode(v, buffers, name_of, register, depth + 1)]
-                      for k, v in value.items()]]
+        return ["d", [[encode(k, buffers, name_of, register, depth + 1, cache),
+                       encode(v, buffers, name_of, register, depth + 1, cache)] for k, v in value.items()]]
     if isinstance(value, (int, float)):  # bool/int/float subclasses (e.g. IntEnum) travel as the plain number
-        return encode(float(value) if isinstance(value, float) else int(value), buffers, name_of, register, depth)
+        return encode(float(value) if isinstance(value, float) else int(value), buffers, name_of, register, depth,
+                      cache)
     raise WireError(f"a {type(value).__name__} cannot be passed between the grader and the submission; "
                     "pass arrays, numbers, strings, lists, tuples and dicts")
 
 
 def decode(tree: Any, buffers: list[memoryview], function: Callable[[str, str | None, int | None], Any],
-           depth: int = 0) -> Any:
+           depth: int = 0, cache: ArrayCache | None = None) -> Any:
     """The value of an ``encode`` tree; ``function(kind, name, handle)`` turns a function reference into a callable
     (kind 'n': a name, 'h': a handle of the sender, 'r': a function of the receiver's passed back)."""
     if depth > 50:
@@ -112,8 +160,13 @@ def decode(tree: Any, buffers: list[memoryview], function: Callable[[str, str | 
     kind = tree[0]
     if kind == "f":
         return float(tree[1])
+    if kind == "k":
+        array = cache.by_token.get(tree[1]) if cache is not None and isinstance(tree[1], str) else None
+        if array is None:
+            raise WireError("an array token this side does not hold")
+        return array
     if kind in ("a", "s"):
-        _, dtype_str, shape, index = tree
+        _, dtype_str, shape, index, token, writeable = (list(tree) + [None, True])[:6]
         dtype = _DTYPES.get(dtype_str) if isinstance(dtype_str, str) else None
         if dtype is None:
             dtype = _DTYPES[dtype_str] = np.dtype(dtype_str)
@@ -124,19 +177,25 @@ def decode(tree: Any, buffers: list[memoryview], function: Callable[[str, str | 
         if count * dtype.itemsize != len(raw):
             raise WireError("an array's size does not match its bytes")
         array = np.frombuffer(raw, dtype=dtype, count=count).reshape(shape).copy()
-        return array if kind == "a" else array[()]
+        if kind == "s":
+            return array[()]
+        if writeable is False:
+            array.flags.writeable = False
+        if cache is not None and isinstance(token, str):
+            cache.remember(array, token)
+        return array
     if kind in ("l", "t"):
-        items = [decode(v, buffers, function, depth + 1) for v in tree[1]]
+        items = [decode(v, buffers, function, depth + 1, cache) for v in tree[1]]
         return items if kind == "l" else tuple(items)
     if kind == "d":
         out = {}
         for key, value in tree[1]:
-            key = decode(key, buffers, function, depth + 1)
+            key = decode(key, buffers, function, depth + 1, cache)
             try:
                 hash(key)
             except TypeError:
                 raise WireError("a dict key that cannot be hashed") from None
-            out[key] = decode(value, buffers, function, depth + 1)
+            out[key] = decode(value, buffers, function, depth + 1, cache)
         return out
     if kind == "n" and isinstance(tree[1], str):
         return function("n", tree[1], None)
@@ -217,8 +276,9 @@ class Channel:
     """
 
     def __init__(self, sock: socket.socket, local: Callable[[str], Callable],
-                 name_of: Callable[[Any], str | None] = lambda f: None) -> None:
+                 name_of: Callable[[Any], str | None] = lambda f: None, side: str = "a") -> None:
         self.sock, self.local, self.name_of = sock, local, name_of
+        self.cache = ArrayCache(side)
         self.handles: dict[int, Callable] = {}
         self.deadline: float | None = None  # time.monotonic() limit for the answer being waited for
         self.on_call: Callable[[str | None], None] | None = None  # told of each incoming call (its name)
@@ -289,7 +349,7 @@ class Channel:
 
     def pack(self, value: Any) -> tuple[Any, list[bytes]]:
         buffers: list[bytes] = []
-        return encode(value, buffers, self.name_of, self._register), buffers
+        return encode(value, buffers, self.name_of, self._register, cache=self.cache), buffers
 
     def _function(self, kind: str, name: str | None, handle: int | None) -> Callable:
         if kind == "r" and handle is not None:  # one of ours, passed back
@@ -302,13 +362,18 @@ class Channel:
         return FunctionRef(self, None, handle)
 
     def unpack(self, tree: Any, buffers: list[memoryview]) -> Any:
-        return decode(tree, buffers, self._function)
+        return decode(tree, buffers, self._function, cache=self.cache)
 
     # -- calls
-    def call_remote(self, name: str | None, handle: int | None, args: tuple, kwargs: dict) -> Any:
-        """Call a function of the other side; serve its calls meanwhile; update mutable arguments; return."""
+    def call_remote(self, name: str | None, handle: int | None, args: tuple, kwargs: dict, fresh: bool = False) -> Any:
+        """Call a function of the other side; serve its calls meanwhile; update mutable arguments; return.
+
+        ``fresh``: a new top-level call, for which both sides forget the arrays they hold in common.
+        """
+        if fresh:
+            self.cache.clear()
         tree, buffers = self.pack([list(args), dict(kwargs)])
-        self.send({"op": "call", "name": name, "handle": handle, "value": tree}, buffers)
+        self.send({"op": "call", "name": name, "handle": handle, "value": tree, "fresh": fresh}, buffers)
         result, final = self.wait_reply()
         for index, value in final.items():
             original = args[index] if isinstance(index, int) and index < len(args) else kwargs.get(index)
@@ -344,6 +409,8 @@ class Channel:
                 target = self.local(name)
             else:
                 raise WireError("a call names no function")
+            if header.get("fresh") is True:
+                self.cache.clear()
             args, kwargs = self.unpack(header.get("value"), buffers)
             if not isinstance(args, list) or not isinstance(kwargs, dict):
                 raise WireError("malformed call")
