@@ -54,6 +54,8 @@ PLANTED = [
          'params["grad_W" + name] = delta_pre.T @ X', "grad_W has the shape of W transposed"),
     _bug("derivative_of_pre_act", "Q2.3", "nn.py", "delta_pre = delta * activation_deriv(post_act)",
          "delta_pre = delta * activation_deriv(pre_act)", "the activation's derivative taken at pre_act"),
+    _bug("grad_X_without_derivative", "Q2.3", "nn.py", "grad_X = delta_pre @ W.T", "grad_X = delta @ W.T",
+         "dJ/dX leaves out the activation's derivative (grad_W and grad_b are right)"),
     _bug("batches_drop_the_rest", "Q2.4", "nn.py", "for i in range(0, len(x), batch_size)]",
          "for i in range(0, len(x) - batch_size + 1, batch_size)]", "the last, smaller batch is dropped"),
     _bug("batches_repeat_samples", "Q2.4", "nn.py", "order = np.random.permutation(len(x))",
@@ -167,6 +169,19 @@ ALTERNATIVES = [
                  "image = 1.0 - transform.resize(square, (32, 32), anti_aliasing=True)\n"
                  "return np.asfortranarray(image).ravel(order='F')"),
     ), "OCR steps written differently: lines grown box by box, padding with np.pad, column-major ravel"),
+    Sample("alternative_noisy", "alternative", (), (
+        ("hw5lib/ocr.py", "ink = ndimage.binary_closing(ink, structure=morphology.disk(max(1, round(window / 30))))",
+         "ink = morphology.binary_closing(ink, morphology.disk(max(1, round(window / 30))))\n"
+         "    print(f'findLetters: {int(ink.sum())} ink pixels')"),
+        _rewrite("nn.py", "sigmoid", "import warnings\n"
+                 "warnings.warn('sigmoid: integer input will not be accepted in a later version', DeprecationWarning)\n"
+                 "print('sigmoid of', np.shape(x))\nreturn 1.0 / (1.0 + np.exp(-np.clip(x, -500, 500)))"),
+        _rewrite("metrics.py", "psnr", "import warnings\n"
+                 "warnings.warn('psnr: data_range will default to the images\\' range', FutureWarning)\n"
+                 "mse = np.mean((x - x_hat) ** 2, axis=1)\nprint('mean squared errors', mse[:3])\n"
+                 "return 10.0 * np.log10(data_range**2 / mse)"),
+    ), "correct, but calls a deprecated scikit-image function (FutureWarning), warns itself (DeprecationWarning, "
+       "FutureWarning) and prints: full marks, and the feedback names the warnings"),
 ]
 
 HOSTILE = [

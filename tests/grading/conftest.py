@@ -1,14 +1,97 @@
-"""A released course folder shared by the grading tests (built once per session, about 15 s)."""
+"""A released course folder shared by the grading tests (built once per session, about 15 s), and a watch on
+what attack samples might reach outside their sandbox."""
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from grading import course
 
+ATTACK_PORTS = range(47800, 47830)  # the ports grading.samples' attack_network tries
+
 
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory, full_standin):
-    """A course folder with source (reference copies and networks included), release and gradebook."""
+    """A course folder with source, grader networks, release and gradebook."""
     root = tmp_path_factory.mktemp("course")
     course.build_course(root)
     course.release(root)
     return root
+
+
+def _grading_processes() -> set[int]:
+    """PIDs of processes that run submission code: sandboxed workers and notebook kernels."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"worker.py" in cmdline or b"ipykernel" in cmdline:
+                found.add(int(entry))
+    return found
+
+
+class AttackWatch:
+    """Before grading: a loopback server the network attack aims at, and the state of the cache and processes.
+    After: nothing reached the server, the cache, the gradebook or another submission, and nothing survived."""
+
+    def before(self, root: Path) -> None:
+        from hw5lib import data
+
+        self.processes = _grading_processes()
+        self.cache = data.cache_dir()
+        self.cache_state = self._cache_state()
+        self.connections: list[bytes] = []
+        self.server = socket.socket()
+        for port in ATTACK_PORTS:
+            try:
+                self.server.bind(("127.0.0.1", port))
+                break
+            except OSError:
+                continue
+        self.server.listen()
+        self.server.settimeout(0.5)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except (socket.timeout, OSError):
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.connections.append(conn.recv(1000) or b"(connected)")
+                except OSError:
+                    self.connections.append(b"(connected)")
+
+    def _cache_state(self) -> dict[str, tuple[int, int]]:
+        return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in self.cache.rglob("*") if p.is_file()}
+
+    def after(self, root: Path) -> None:
+        time.sleep(2)  # a daemon that survived would act now
+        self.stop.set()
+        self.thread.join()
+        self.server.close()
+        assert self.connections == [], f"a submission reached the loopback server: {self.connections}"
+        survivors = _grading_processes() - self.processes
+        assert not survivors, f"processes of submissions outlived their grading: {survivors}"
+        assert self._cache_state() == self.cache_state, "a submission changed the user cache"
+        assert not (self.cache / "poisoned.txt").exists()
+        assert b"tampered" not in (root / "gradebook.db").read_bytes()
+        for path in (root / "submitted").rglob("*.py"):
+            assert b"tampered by a daemon" not in path.read_bytes(), f"{path} was changed during grading"
+
+
+@pytest.fixture(scope="session")
+def attack_watch():
+    return AttackWatch()

@@ -1,9 +1,9 @@
-"""Real nbgrader autograding in sandboxed workspaces, two submissions at a time (about 6 minutes).
+"""Real autograding: the trusted grader and nbgrader's sandboxed notebook run, two submissions at a time.
 
-The reference, the blank release, a planted bug, an alternative solution and the five hostile samples are
-graded together with --jobs 2; then a late copy of the planted bug is graded serially (the resume grades it
-alone, and its grades must equal those of the parallel run), and a tight limit stops a submission on time.
-`make sweep` compares serial and --jobs 2 on ten submissions.
+The reference, the blank release, a planted bug, a noisy alternative, the hostile samples and the attacks are
+graded together with --jobs 2 (about 5 minutes); then a late copy of the planted bug is graded serially (the
+resume grades it alone, and its grades must equal those of the parallel run), and a tight limit stops a
+submission on time. `make sweep` grades every sample and compares serial and --jobs 2 on ten submissions.
 """
 
 import os
@@ -11,20 +11,24 @@ import shutil
 
 import pytest
 
-from grading import autograde, report, samples
+from grading import autograde, report, samples, sandbox
 from grading.course import ASSIGNMENT
 from grading.points import load_points, question_of
 
 LIMITS = autograde.Limits(cell_timeout=30, submission_seconds=480, memory_gb=6)
-SAMPLED = ["grad_W_transposed", "alternative_explicit_steps", *[s.name for s in samples.HOSTILE]]
+SAMPLED = ["grad_W_transposed", "alternative_noisy", *[s.name for s in samples.HOSTILE]]
 MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
+
+pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
 
 
 @pytest.fixture(scope="module")
-def course_root(released_course):
+def course_root(released_course, attack_watch):
     autograde.add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
     autograde.add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
-    samples.add_samples(released_course, SAMPLED)
+    samples.add_samples(released_course, SAMPLED + [s.name for s in samples.ATTACKS])
+    attack_watch.before(released_course)
     # graded as an instructor without HW5_STANDIN would: the kernels then say that the stand-in is used, and
     # that line must never reach a grade cell's stderr (nbgrader gives no points to such a cell)
     forced = os.environ.pop("HW5_STANDIN", None)
@@ -62,14 +66,20 @@ def test_a_planted_bug_loses_only_its_own_question_under_nbgrader(results):
     assert "grad_W has shape" in results["grad_W_transposed"].failed_cells["q2_3_backwards"]
 
 
-def test_an_alternative_solution_scores_full_marks_under_nbgrader(results):
-    assert results["alternative_explicit_steps"].total == 77
+def test_warnings_and_prints_cost_nothing_and_the_feedback_names_them(results, course_root):
+    result = results["alternative_noisy"]
+    assert result.total == 77 and result.failed_cells == {}
+    kinds = " ".join(result.warnings)
+    assert "FutureWarning" in kinds and "binary_closing" in kinds and "DeprecationWarning" in kinds
+    assert any("sigmoid of" in line for line in result.printed)
+    page = (course_root / "feedback" / "alternative_noisy" / ASSIGNMENT / "summary.html").read_text()
+    assert "skimage.morphology.closing" in page and "77 of 77" in page  # what to use instead, from the warning
 
 
 def test_an_endless_loop_costs_the_cells_that_call_it(results):
     result = results["hostile_endless_loop"]
     assert lost(result) == {"Q4.3.2"}
-    assert "CellTimeoutError" in result.failed_cells["q4_3_2_psnr"]
+    assert "psnr did not return in the time allowed" in result.failed_cells["q4_3_2_psnr"]
 
 
 def test_a_huge_allocation_is_stopped_by_the_memory_limit(results):
@@ -103,14 +113,22 @@ def test_hostile_submissions_leave_the_course_intact(course_root):
     assert (course_root / "submitted" / "hostile_deletes_files" / ASSIGNMENT / "01_theory.ipynb").is_file()
 
 
-def test_feedback_explains_the_points_and_holds_no_solution(course_root, results):
+def test_feedback_explains_the_points_and_holds_no_solution_hidden_test_or_path(course_root, results):
+    hidden = "check_backwards(n_in, n_out, batch, activation, seed=seed)"  # a line of a hidden test
     for student in results:
         folder = course_root / "feedback" / student / ASSIGNMENT
         assert (folder / "summary.html").is_file()
         assert {p.suffix for p in folder.iterdir()} == {".html"}, "feedback must hold pages only (no reference code)"
+        for page in folder.iterdir():
+            text = page.read_text()
+            assert str(course_root) not in text and "/tmp/hw5-" not in text, f"{page} names a grading path"
+            if student != "reference":  # the reference submission is the source notebooks themselves
+                assert hidden not in text and "BEGIN HIDDEN TESTS" not in text, f"{page} shows a hidden test"
     page = (course_root / "feedback" / "hostile_replaces_checker" / ASSIGNMENT / "summary.html").read_text()
     assert "hw5lib/checks.py" in page and "0 of 77" in page
-    assert (course_root / "feedback" / "reference" / ASSIGNMENT / "02_fully_connected.html").is_file()
+    assert (course_root / "feedback" / "blank" / ASSIGNMENT / "02_fully_connected.html").is_file()
+    bug = (course_root / "feedback" / "grad_W_transposed" / ASSIGNMENT / "summary.html").read_text()
+    assert "q2_3_backwards" in bug and "grad_W has shape" in bug  # a lost point comes with its check's message
 
 
 def test_scores_reach_the_course_gradebook_and_the_csv(course_root, results):
@@ -127,6 +145,23 @@ def test_scores_reach_the_course_gradebook_and_the_csv(course_root, results):
     rows = path.read_text().splitlines()
     assert rows[0].startswith("student,Q1.4,Q1.6,Q2.1.2") and rows[0].endswith("automatic maximum,problems")
     assert any(row.startswith("reference,") and ",77,77," in row for row in rows)
+
+
+@pytest.mark.parametrize("attack", [s.name for s in samples.ATTACKS])
+def test_an_attack_gains_nothing_and_its_feedback_says_what_was_stopped(results, course_root, attack):
+    sample, result = samples.SAMPLES[attack], results[attack]
+    if sample.loses == ("*",):
+        assert result.total == 0, result.scores
+    else:
+        assert lost(result) == set(sample.loses), result.failed_cells
+    page = (course_root / "feedback" / attack / ASSIGNMENT / "summary.html").read_text()
+    for words in sample.stopped:
+        assert any(words in line for line in result.stopped), (words, result.stopped)
+        assert words.replace("'", "&#x27;") in page
+
+
+def test_attacks_leave_no_process_behind_and_the_course_and_cache_untouched(course_root, attack_watch):
+    attack_watch.after(course_root)
 
 
 def test_a_rerun_grades_only_the_new_submission_and_serial_grading_agrees_with_two_jobs(course_root, results):
@@ -162,3 +197,13 @@ def test_a_submission_over_the_time_limit_is_stopped_with_a_reason(course_root):
 def test_autograde_before_release_says_what_to_run(tmp_path):
     with pytest.raises(RuntimeError, match="release"):
         autograde.autograde(tmp_path)
+
+
+def test_without_bubblewrap_grading_stops_unless_unsandboxed_is_chosen(course_root, monkeypatch):
+    monkeypatch.setattr(sandbox, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed: install it")
+    with pytest.raises(RuntimeError, match="--unsandboxed"):
+        autograde.autograde(course_root, force=True, students=["blank"], progress=False)
+    graded = autograde.autograde(course_root, force=True, students=["blank"], progress=False, unsandboxed=True,
+                                 limits=LIMITS)
+    assert graded["blank"].total == 0 and graded["blank"].sandboxed is False
+    assert any("WITHOUT the sandbox" in reason for reason in graded["blank"].reasons)

@@ -1,17 +1,19 @@
-"""Planted bugs cost their own question only, alternative solutions score full marks (forecast without nbgrader).
+"""Planted bugs cost their own question only, alternative solutions score full marks (the trusted grader alone).
 
-``grading.preview`` runs every grade cell of the source notebooks, hidden tests included, in grading mode; the
-nbgrader-level confirmation of a few samples is in test_autograde.py, the full sweep in `make sweep`.
+``grading.preview`` runs the trusted grader (every grade cell of the source notebooks, hidden tests included,
+the submission sandboxed) without nbgrader's notebook run; the full autograding of a few samples and of every
+attack is in test_autograde.py, the full sweep in `make sweep`.
 """
 
 import pytest
 
-from grading import preview, samples
+from grading import preview, samples, sandbox
 from grading.course import ASSIGNMENT
 
 
 def test_there_are_enough_samples_of_each_kind():
     assert len(samples.PLANTED) >= 12 and len(samples.ALTERNATIVES) >= 3 and len(samples.HOSTILE) >= 5
+    assert len(samples.ATTACKS) >= 8
     assert len({bug.loses for bug in samples.PLANTED}) >= 10  # spread over the handout's questions
 
 
@@ -38,6 +40,20 @@ def test_the_reference_passes_every_grade_cell_and_the_blank_release_none(releas
     assert reference and all(error == "" for error in reference.values()), reference
     blank = preview.preview(released_course, released_course / "release" / ASSIGNMENT)
     assert all("NotImplementedError" in error for error in blank.values()), blank
+
+
+def test_the_returned_gradient_of_backwards_is_checked(forecast):
+    lost, _, failures = forecast["grad_X_without_derivative"]
+    assert lost == {"Q2.3"} and "X (relative error" in failures["q2_3_backwards"]
+
+
+@pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="compares with the sandbox")
+def test_the_reference_hunt_is_a_real_attack_that_only_the_sandbox_stops(released_course, tmp_path):
+    """Unsandboxed, the attack finds the course's reference solutions and takes their points; sandboxed, not."""
+    folder = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES["attack_finds_the_reference"],
+                                  tmp_path / ASSIGNMENT)
+    assert preview.lost_questions(preview.preview(released_course, folder, sandboxed=False)) == set()
+    assert preview.lost_questions(preview.preview(released_course, folder)) == {"Q2.1.2", "Q2.2.2", "Q2.3"}
 
 
 def test_failure_messages_name_the_mistake(forecast):
