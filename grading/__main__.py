@@ -37,9 +37,9 @@ def _limits(args: argparse.Namespace) -> autograde.Limits:
 
 def _selftest(root: Path, jobs: int) -> int:
     from grading.preview import selftest
-    from grading.samples import HOSTILE, SAMPLES
+    from grading.samples import ALTERNATIVES, PLANTED
 
-    names = [name for name in SAMPLES if SAMPLES[name] not in HOSTILE]  # hostile ones: the sweep, under nbgrader
+    names = [sample.name for sample in PLANTED + ALTERNATIVES]  # hostile code and attacks: the sweep
     outcome = selftest(root, names, jobs=jobs)
     wrong = 0
     for name, (lost, expected, failures) in outcome.items():

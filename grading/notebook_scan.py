@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 GUARDED = {"checks", "gradcheck", "np", "numpy", "hw5lib", "builtins", "testing"}
-PATCHERS = {"setattr", "patch", "patch.object", "mock.patch", "mock.patch.object", "delattr"}
+PATCHERS = {"setattr", "patch", "patch.object", "mock.patch", "mock.patch.object", "unittest.mock.patch",
+            "unittest.mock.patch.object", "delattr"}
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -34,15 +35,19 @@ def cell_tampering(source: str) -> list[str]:
     """What a cell's code does to the grader's modules: assignments to their attributes, setattr, mock.patch."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+        nodes = list(ast.walk(tree))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found = []
-    for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+    for node in nodes:
+        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target] if isinstance(
             node, (ast.AugAssign, ast.AnnAssign)) else []
+        flat = []
         for target in targets:
+            flat += target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        for target in flat:
             if isinstance(target, ast.Attribute) and _root_name(target) in GUARDED:
-                found.append(f"replaces {_dotted(target)}")
+                found.append(f"{'deletes' if isinstance(node, ast.Delete) else 'replaces'} {_dotted(target)}")
         if isinstance(node, ast.Call) and _dotted(node.func) in PATCHERS and node.args:
             if _root_name(node.args[0]) in GUARDED or (
                     isinstance(node.args[0], ast.Constant) and str(node.args[0].value).split(".")[0] in GUARDED):
@@ -56,13 +61,13 @@ def tampering(assignment: Path) -> list[str]:
     for path in sorted(assignment.glob("*.ipynb")):
         try:
             cells = json.loads(path.read_text(errors="replace")).get("cells", [])
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             continue
-        for number, cell in enumerate(cells, start=1):
+        for number, cell in enumerate(cells if isinstance(cells, list) else [], start=1):
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
             source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else str(source)
+            source = "".join(map(str, source)) if isinstance(source, list) else str(source)
             for what in dict.fromkeys(cell_tampering(source)):
                 lines.append(f"a cell of {path.name} (cell {number}) {what}: notebook cells do not decide points, "
                              "the grader checks your functions in a process of its own")

@@ -150,7 +150,17 @@ def encode(value: Any, buffers: list, name_of: Callable[[Any], str | None], regi
 def decode(tree: Any, buffers: list[memoryview], function: Callable[[str, str | None, int | None], Any],
            depth: int = 0, cache: ArrayCache | None = None) -> Any:
     """The value of an ``encode`` tree; ``function(kind, name, handle)`` turns a function reference into a callable
-    (kind 'n': a name, 'h': a handle of the sender, 'r': a function of the receiver's passed back)."""
+    (kind 'n': a name, 'h': a handle of the sender, 'r': a function of the receiver's passed back).
+
+    Anything malformed raises WireError.
+    """
+    try:
+        return _decode(tree, buffers, function, depth, cache)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError) as exc:
+        raise WireError(f"malformed value ({type(exc).__name__})") from None
+
+
+def _decode(tree: Any, buffers: list[memoryview], function: Callable, depth: int, cache: ArrayCache | None) -> Any:
     if depth > 50:
         raise WireError("the value is nested more than 50 levels deep")
     if tree is None or isinstance(tree, (bool, str, int)):
@@ -167,7 +177,9 @@ def decode(tree: Any, buffers: list[memoryview], function: Callable[[str, str | 
         return array
     if kind in ("a", "s"):
         _, dtype_str, shape, index, token, writeable = (list(tree) + [None, True])[:6]
-        dtype = _DTYPES.get(dtype_str) if isinstance(dtype_str, str) else None
+        if not isinstance(dtype_str, str) or not isinstance(shape, list) or not isinstance(index, int):
+            raise WireError("malformed array")
+        dtype = _DTYPES.get(dtype_str)
         if dtype is None:
             dtype = _DTYPES[dtype_str] = np.dtype(dtype_str)
         if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
@@ -185,17 +197,17 @@ def decode(tree: Any, buffers: list[memoryview], function: Callable[[str, str | 
             cache.remember(array, token)
         return array
     if kind in ("l", "t"):
-        items = [decode(v, buffers, function, depth + 1, cache) for v in tree[1]]
+        items = [_decode(v, buffers, function, depth + 1, cache) for v in tree[1]]
         return items if kind == "l" else tuple(items)
     if kind == "d":
         out = {}
         for key, value in tree[1]:
-            key = decode(key, buffers, function, depth + 1, cache)
+            key = _decode(key, buffers, function, depth + 1, cache)
             try:
                 hash(key)
             except TypeError:
                 raise WireError("a dict key that cannot be hashed") from None
-            out[key] = decode(value, buffers, function, depth + 1, cache)
+            out[key] = _decode(value, buffers, function, depth + 1, cache)
         return out
     if kind == "n" and isinstance(tree[1], str):
         return function("n", tree[1], None)
@@ -222,7 +234,7 @@ def changes(before: dict, after: dict) -> tuple:
     changed = {}
     for key, value in after.items():
         old = before.get(key)
-        if old is None or old[0] is not value:
+        if old is None or old[0] is not value or isinstance(value, (dict, list)):  # containers: contents may change
             changed[key] = value
         elif isinstance(value, np.ndarray) and (old[1] is None or value.tobytes() != old[1]):
             changed[key] = value
@@ -240,7 +252,8 @@ def sync(original: Any, new: Any) -> None:
             original.pop(key, None)
         new = {**original, **changed} if isinstance(changed, dict) else original
     if isinstance(original, np.ndarray):
-        if isinstance(new, np.ndarray) and new.shape == original.shape and original.flags.writeable:
+        if (isinstance(new, np.ndarray) and new.shape == original.shape and new.dtype == original.dtype
+                and original.flags.writeable):
             original[...] = new
         return
     if isinstance(original, list) and isinstance(new, list):
@@ -248,8 +261,11 @@ def sync(original: Any, new: Any) -> None:
             original[:] = new
             return
         for index, (old, value) in enumerate(zip(original, new)):
-            if isinstance(old, (dict, list, np.ndarray)) and type(old) is type(value):
+            if isinstance(old, (dict, list)) and type(old) is type(value):
                 sync(old, value)
+            elif (isinstance(old, np.ndarray) and isinstance(value, np.ndarray) and old.shape == value.shape
+                  and old.dtype == value.dtype and old.flags.writeable):
+                old[...] = value
             else:
                 original[index] = value
         return
@@ -308,6 +324,8 @@ class Channel:
                 if left <= 0:
                     raise ChannelTimeout("no answer in time")
                 self.sock.settimeout(left)
+            else:
+                self.sock.settimeout(None)
             try:
                 k = self.sock.recv_into(view[got:], n - got)
             except socket.timeout:
@@ -328,7 +346,7 @@ class Channel:
             header = json.loads(bytes(body[:head_len]))
             (meta_len,) = struct.unpack("!I", bytes(body[head_len:head_len + 4]))
             sizes = json.loads(bytes(body[head_len + 4:head_len + 4 + meta_len]))
-        except (ValueError, struct.error):
+        except (ValueError, struct.error, RecursionError):
             raise WireError("malformed message") from None
         if not isinstance(header, dict) or not isinstance(sizes, list) or not all(
                 isinstance(s, int) and s >= 0 for s in sizes):
@@ -416,10 +434,12 @@ class Channel:
                 raise WireError("malformed call")
             given = list(enumerate(args)) + list(kwargs.items())
             before = {i: _shallow(v) for i, v in given if isinstance(v, dict)}
+            arrays = {i: v.tobytes() for i, v in given if isinstance(v, np.ndarray) and v.flags.writeable}
             result = target(*args, **{str(k): v for k, v in kwargs.items()})
             final = {}
-            if not getattr(target, "no_sync", False):  # what changed in dict and list arguments comes back
+            if not getattr(target, "no_sync", False):  # what changed in dict, list and array arguments comes back
                 final = {i: changes(before[i], v) if i in before else v for i, v in given if isinstance(v, (dict, list))}
+                final.update({i: v for i, v in given if i in arrays and v.tobytes() != arrays[i]})
             tree, out = self.pack([result, final])
         except (ChannelClosed, ChannelTimeout, KeyboardInterrupt):
             raise
