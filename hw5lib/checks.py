@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
-from scipy import special
+from scipy import ndimage, special
 
 from hw5lib import gradcheck
 
@@ -87,6 +87,13 @@ def _close(what: str, got, want, hint: str, rtol: float = 1e-7, atol: float = 1e
         )
 
 
+def _unchanged(function: str, argument: str, now, given, hint: str) -> None:
+    """The caller's array ``argument`` still holds ``given`` after ``function`` ran."""
+    if np.shape(now) != np.shape(given) or not np.array_equal(now, given, equal_nan=True):
+        raise AssertionError(f"{function} changed its argument {argument} in place; leave the caller's array as it "
+                             f"was: {hint}")
+
+
 # ---------------------------------------------------------------- Q2.1.2
 
 
@@ -108,11 +115,16 @@ def check_initialize_weights(in_size: int = 2, out_size: int = 25, name: str = "
         f"W{name} has entries up to {np.abs(W).max():.4f}, beyond the Xavier bound sqrt(6/(in+out)) = {limit:.4f}")
     assert W.size < 50 or np.abs(W).max() > 0.8 * limit, (
         f"W{name} stays within {np.abs(W).max():.4f}; draw uniformly over the whole range +-{limit:.4f}")
+    # a uniform draw of 50 or more entries reaches past -limit/2 and +limit/2 (a miss has odds below 1e-6)
+    assert W.size < 50 or (W.min() < -0.5 * limit and W.max() > 0.5 * limit), (
+        f"W{name} lies in [{W.min():.4f}, {W.max():.4f}]: draw from the whole range -{limit:.4f} to +{limit:.4f}, "
+        "negative values included, centred on zero")
     if W.size >= 1000:
         want = np.sqrt(2.0 / (in_size + out_size))
         assert abs(W.std() - want) < 0.1 * want, (
             f"std of W{name} is {W.std():.4f}; Xavier uniform gives sqrt(2/(in+out)) = {want:.4f}")
-        assert len(np.unique(W)) > 0.9 * W.size, f"W{name} repeats values: draw every entry independently"
+    # continuous draws never repeat: a row or column copied across W is caught at any size
+    assert len(np.unique(W)) > 0.9 * W.size, f"W{name} repeats values: draw every entry independently"
 
 
 # ---------------------------------------------------------------- Q2.2.1
@@ -120,10 +132,11 @@ def check_initialize_weights(in_size: int = 2, out_size: int = 25, name: str = "
 
 @grades("nn.sigmoid")
 def check_sigmoid(seed: int = 0) -> None:
-    """Values, shape and no overflow warning at +-1000."""
+    """Values, shape, no overflow warning at +-1000, and the input left as it was."""
     nn = _nn()
     rng = np.random.default_rng(seed)
     x = np.concatenate([rng.normal(0, 4, 20), [-1000.0, -50.0, 0.0, 50.0, 1000.0]]).reshape(5, 5)
+    x_given = x.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # other warnings (deprecations, ...) cost nothing
         try:
@@ -131,7 +144,8 @@ def check_sigmoid(seed: int = 0) -> None:
         except RuntimeWarning as exc:
             raise AssertionError(f"sigmoid warns for large |x| ({exc}); avoid exp of large positive numbers") from exc
     _expect_shape("sigmoid(x)", s, x.shape, "apply it elementwise")
-    _close("sigmoid(x)", s, special.expit(x), "sigmoid(x) = 1 / (1 + exp(-x))", rtol=1e-6, atol=1e-12)
+    _close("sigmoid(x)", s, special.expit(x_given), "sigmoid(x) = 1 / (1 + exp(-x))", rtol=1e-6, atol=1e-12)
+    _unchanged("sigmoid", "x", x, x_given, "forward caches pre_act and passes that same array to the activation")
 
 
 @grades("nn.forward")
@@ -161,13 +175,17 @@ def check_forward(in_size: int = 3, out_size: int = 4, batch: int = 5, activatio
 
 @grades("nn.softmax")
 def check_softmax(rows: int = 4, cols: int = 6, seed: int = 0, scale: float = 3.0) -> None:
-    """Row-wise softmax, its shift invariance, and no overflow for large inputs."""
+    """Row-wise softmax, its shift invariance, no overflow for large inputs, and the input left as it was."""
     nn = _nn()
     rng = np.random.default_rng(seed)
     x = rng.normal(0, scale, (rows, cols))
+    x_given = x.copy()
     p = nn.softmax(x)
     _expect_shape("softmax(x)", p, x.shape, "one distribution per row")
-    _close("softmax(x)", p, special.softmax(x, axis=1), "normalise exp(x) over each row (axis=1), not the whole array")
+    _close("softmax(x)", p, special.softmax(x_given, axis=1),
+           "normalise exp(x) over each row (axis=1), not the whole array")
+    _unchanged("softmax", "x", x, x_given, "write x - max into a new array (not x -= max), so the scores "
+               "forward caches as pre_act stay as they were")
     big = x + 800.0
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -186,7 +204,17 @@ def check_loss_and_acc(rows: int = 8, classes: int = 5, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, classes, rows)
     y = np.eye(classes)[labels]
-    probs = special.softmax(rng.normal(0, 2, (rows, classes)), axis=1)
+    scores = rng.normal(0, 2, (rows, classes))
+    # some rows right and some wrong (the first right, the last wrong), so that an accuracy of 0, 1 or a
+    # count of right rows cannot match by chance
+    right = rng.uniform(size=rows) < 0.5
+    right[0], right[-1] = True, rows == 1
+    for i, label in enumerate(labels):
+        if right[i]:
+            scores[i, label] = scores[i].max() + rng.uniform(0.5, 2.0)
+        elif classes > 1 and np.argmax(scores[i]) == label:
+            scores[i, label] = scores[i].min() - rng.uniform(0.5, 2.0)
+    probs = special.softmax(scores, axis=1)
     result = nn.compute_loss_and_acc(y, probs)
     assert isinstance(result, tuple) and len(result) == 2, "compute_loss_and_acc returns (loss, acc)"
     loss, acc = result
@@ -241,7 +269,8 @@ def check_backwards(in_size: int = 4, out_size: int = 3, batch: int = 6, activat
 
 @grades("nn.get_random_batches")
 def check_batches(n: int = 23, batch_size: int = 5, seed: int = 0) -> None:
-    """Every example once, pairs kept together, batch sizes right, order shuffled."""
+    """Every example once, pairs kept together, batch sizes right, examples (not only batches) shuffled with
+    np.random."""
     nn = _nn()
     np.random.seed(seed)
     x = np.arange(n, dtype=float).reshape(n, 1) * np.ones((1, 3))
@@ -259,22 +288,131 @@ def check_batches(n: int = 23, batch_size: int = 5, seed: int = 0) -> None:
         assert np.array_equal(np.argmax(by, axis=1), bx[:, 0].astype(int)), (
             "a batch's y rows do not belong to its x rows: shuffle x and y with the same permutation")
     assert not np.array_equal(ids, np.arange(n)), "the batches follow the original order: shuffle first"
+    runs = [np.array_equal(np.sort(bx[:, 0]), bx[:, 0].min() + np.arange(len(bx))) for bx, _ in batches]
+    assert len(batches) < 2 or not all(runs), (
+        "every batch holds neighbouring examples of the original order: shuffle the examples before splitting, "
+        "not only the order of the batches")
+    np.random.seed(seed + 1)
+    again = np.concatenate([bx[:, 0] for bx, _ in nn.get_random_batches(x, y, batch_size)]).astype(int)
+    assert not np.array_equal(again, ids), (
+        "two different np.random seeds gave the same batches: shuffle with np.random (e.g. np.random.permutation), "
+        "not in a fixed order or with a generator seeded inside the function")
+
+
+def _trusted_classifier(x: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(hidden, probs) of the 'layer1' (sigmoid) and 'output' (softmax) classifier, computed here."""
+    hidden = special.expit(np.einsum("ni,io->no", x, params["Wlayer1"]) + params["blayer1"])
+    return hidden, special.softmax(np.einsum("ni,io->no", hidden, params["Woutput"]) + params["boutput"], axis=1)
+
+
+def _trusted_accuracy(x: np.ndarray, y: np.ndarray, params: dict) -> float:
+    """Accuracy of the classifier on (x, y), computed here."""
+    return float(np.mean(np.argmax(_trusted_classifier(x, params)[1], axis=1) == np.argmax(y, axis=1)))
+
+
+def _trusted_loss_and_acc(x: np.ndarray, y: np.ndarray, params: dict) -> tuple[float, float]:
+    """(total cross-entropy, accuracy) of the classifier on (x, y), computed here."""
+    probs = _trusted_classifier(x, params)[1]
+    return float(-np.sum(y * np.log(probs))), _trusted_accuracy(x, y, params)
+
+
+def _trusted_sgd_step(x: np.ndarray, y: np.ndarray, params: dict, learning_rate: float) -> dict:
+    """The classifier's W and b after one SGD step on the batch (x, y): P - learning_rate * (summed) dJ/dP."""
+    hidden, probs = _trusted_classifier(x, params)
+    d_out = probs - y
+    d_hidden = np.einsum("no,ho->nh", d_out, params["Woutput"]) * hidden * (1.0 - hidden)
+    grads = {"Woutput": np.einsum("nh,no->ho", hidden, d_out), "boutput": d_out.sum(axis=0),
+             "Wlayer1": np.einsum("ni,nh->ih", x, d_hidden), "blayer1": d_hidden.sum(axis=0)}
+    return {key: params[key] - learning_rate * grad for key, grad in grads.items()}
+
+
+def _same(got, want, rtol: float = 1e-6) -> bool:
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    scale = float(np.abs(want).max(initial=0))
+    return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=rtol * scale))
+
+
+def _check_train_epoch_exactly(seed: int) -> None:
+    """``train_epoch`` against values computed here: a learning rate of 0 and one step on a single batch."""
+    from hw5lib import toydata, train
+
+    x, y = toydata.make_toy_data(seed=seed)
+    np.random.seed(seed)
+    params = train.init_classifier(2, 6, 4)
+    keys = [p + n for n in ("layer1", "output") for p in ("W", "b")]
+    rng = np.random.default_rng(seed)
+    for key in ("blayer1", "boutput"):  # non-zero biases, so a bias that is never updated or added shows
+        params[key] = params[key] + rng.normal(0, 0.3, params[key].shape)
+    start = {key: params[key].copy() for key in keys}
+    want_loss, want_acc = _trusted_loss_and_acc(x, y, start)
+    # learning rate 0: every batch sees the same weights, so the totals are those of the whole data set
+    result = train.train_epoch(x, y, params, 5, 0.0)
+    assert isinstance(result, (tuple, list)) and len(result) == 2, "train_epoch returns (total loss, accuracy)"
+    loss, acc = result
+    if _same(loss, want_loss / len(x)):
+        raise AssertionError("train_epoch returns the average loss per example; return the total, summed over the "
+                             "batches (train_classifier divides it by the number of examples)")
+    _close("train_epoch's loss with learning rate 0", loss, want_loss,
+           "add up the loss of every batch of the epoch (not the last batch's alone, not their mean)", rtol=1e-6)
+    _close("train_epoch's accuracy with learning rate 0", acc, want_acc,
+           "the fraction of the epoch's examples classified right, over every batch", rtol=1e-6)
+    # one batch holding every example: one step, which must be P - learning_rate * grad for every W and b
+    rate = 0.05
+    params = {key: value.copy() for key, value in start.items()}
+    loss, acc = train.train_epoch(x, y, params, len(x), rate)
+    want = _trusted_sgd_step(x, y, start, rate)
+    for key in keys:
+        change, want_change = np.asarray(params[key]) - start[key], want[key] - start[key]
+        if _same(change, want_change):
+            continue
+        if not np.any(change):
+            raise AssertionError(f"train_epoch did not update {key}: every W and b of both layers takes a step "
+                                 "-learning_rate * grad after each batch")
+        if _same(change, -want_change):
+            raise AssertionError(f"{key} moved up the gradient: the step is P = P - learning_rate * grad")
+        if _same(change, want_change / len(x)):
+            raise AssertionError(f"the step of {key} is divided by the batch size: use -learning_rate * grad with "
+                                 "the gradient backwards stores (summed over the batch)")
+        _close(f"the step of {key} after one batch", change, want_change,
+               "P = P - learning_rate * grad for every W and b, with the gradients of this batch's backward pass",
+               rtol=1e-5, atol=1e-12)
+    _close("train_epoch's loss for one batch", loss, want_loss,
+           "measure each batch's loss on its forward pass, before the update", rtol=1e-6)
 
 
 @grades("train.train_epoch")
-def check_training(seed: int = 0, epochs: int = 500) -> tuple[float, float]:
-    """Toy training with the handout's settings must reach total loss <= 35 and accuracy >= 0.75."""
+def check_training(seed: int = 0, epochs: int = 500, goal: bool = True) -> tuple[float, float]:
+    """Toy training with the handout's settings must reach total loss <= 35 and accuracy >= 0.75.
+
+    Then ``train_epoch`` is checked against values computed here: the returned loss and accuracy (learning rate 0,
+    and the trained network itself) and the exact step P - learning_rate * grad of every W and b on one batch.
+    ``goal=False`` trains for ``epochs`` without asking for the goal (a further seed, checked step by step).
+    """
     from hw5lib import toydata, train
 
     x, y = toydata.make_toy_data()
     np.random.seed(seed)
     params = train.init_classifier(2, 25, 4)
+    start_loss = _trusted_loss_and_acc(x, y, params)[0]
     history = train.run_epochs(x, y, params, epochs, 5, 1e-3, progress=False)
     loss, acc = history["train_loss"][-1], history["train_acc"][-1]
     assert np.isfinite(loss), "the training loss became NaN or infinite: check the sign and size of the update"
+    if not goal:
+        real_loss = _trusted_loss_and_acc(x, y, params)[0]
+        assert real_loss < start_loss, (
+            f"the toy loss went from {start_loss:.2f} to {real_loss:.2f} in {epochs} epochs: check that each "
+            "batch updates W and b with -learning_rate * gradient")
+        _check_train_epoch_exactly(seed)
+        return loss, acc
     assert loss <= 35 and acc >= 0.75, (
         f"after {epochs} epochs: total loss {loss:.2f} (goal <= 35), accuracy {acc:.3f} (goal >= 0.75); "
         "check that each batch updates W and b with -learning_rate * gradient")
+    # the run above reads its loss and accuracy from train_epoch: they, and the trained network, are checked here
+    real_loss, real_acc = _trusted_loss_and_acc(x, y, params)
+    assert real_loss <= 35 and real_acc >= 0.75, (
+        f"train_epoch reports the goal reached, but the trained network has total loss {real_loss:.2f} and "
+        f"accuracy {real_acc:.3f} on the toy data: check the updates of W and b after each batch")
+    _check_train_epoch_exactly(seed)
     return loss, acc
 
 
@@ -283,7 +421,8 @@ def check_training(seed: int = 0, epochs: int = 500) -> tuple[float, float]:
 
 @grades("my_gradcheck.numerical_gradients", "my_gradcheck.relative_error")
 def check_numerical_gradients(seed: int = 0) -> None:
-    """The student's own checker: central differences, every W and b entry, params left unchanged."""
+    """The student's own checker: central differences with the eps given, every W and b entry, params left
+    unchanged."""
     from hw5lib import my_gradcheck
 
     rng = np.random.default_rng(seed)
@@ -302,6 +441,16 @@ def check_numerical_gradients(seed: int = 0) -> None:
         _expect_shape(f"numerical gradient of {key}", numeric[key], params[key].shape, "same shape as the parameter")
         _close(f"numerical gradient of {key}", numeric[key], exact[key],
                "use central differences (J(p + eps) - J(p - eps)) / (2 eps)", rtol=1e-5, atol=1e-5)
+    # with a large step the central difference of a cubic is exactly 3 p^2 + eps^2 (times A): this shows
+    # whether the eps given is the one used, and that each entry is perturbed alone
+    eps = 0.1
+    numeric = my_gradcheck.numerical_gradients(params, cubic, eps=eps)
+    assert set(numeric) == {"Wa", "ba"}, f"got gradients for {sorted(numeric)}; expected every W and b key only"
+    for key, want in (("Wa", A * (3 * before["Wa"] ** 2 + eps**2)), ("ba", 3 * before["ba"] ** 2 + eps**2)):
+        assert np.array_equal(params[key], before[key]), f"params[{key!r}] changed: restore each entry after perturbing"
+        _close(f"numerical gradient of {key} with eps={eps}", numeric[key], want,
+               "use the eps you are given: (J(p + eps) - J(p - eps)) / (2 eps), one entry at a time", rtol=1e-6,
+               atol=1e-9)
     a, n = rng.normal(size=5), rng.normal(size=5)
     want = np.abs(a - n).sum() / max(np.abs(a).sum(), np.abs(n).sum())
     _close("relative_error", my_gradcheck.relative_error(a, n), want,
@@ -351,7 +500,8 @@ def check_tanh_derivative(seed: int = 0) -> None:
 
 @grades("train.train_classifier")
 def check_train_classifier(epochs: int = 3, seed: int = 0) -> None:
-    """History keys, lengths and averages of ``train_classifier`` on the toy data."""
+    """History keys, lengths and averages of ``train_classifier`` on the toy data; with learning rate 0 every
+    entry of every epoch is compared with values computed here."""
     from hw5lib import toydata, train
 
     x, y = toydata.make_toy_data(seed=seed)
@@ -371,6 +521,26 @@ def check_train_classifier(epochs: int = 3, seed: int = 0) -> None:
     _close("the last valid_acc", history["valid_acc"][-1], v_acc, "measure it with evaluate() after the epoch")
     assert 0 < history["train_loss"][0] < 5, (
         f"train_loss {history['train_loss'][0]:.3g} is not an average per example (about log 4 = 1.39 at first)")
+    # learning rate 0: the weights stay, so every entry of every epoch is known; a validation set of another
+    # size than the training set shows which count each average is divided by
+    valid = (x[1::3], y[1::3])
+    np.random.seed(seed + 1)
+    params = train.init_classifier(2, 10, 4)
+    history = train.train_classifier(x, y, params, 2, 5, 0.0, valid=valid, progress=False)
+    train_total, train_acc = _trusted_loss_and_acc(x, y, params)
+    valid_total, valid_acc = _trusted_loss_and_acc(valid[0], valid[1], params)
+    for key, want, what in (
+        ("train_loss", train_total / len(x),
+         f"the epoch's total training loss divided by the {len(x)} training examples"),
+        ("train_acc", train_acc, "the fraction of the training examples classified right in the epoch"),
+        ("valid_loss", valid_total / len(valid[0]),
+         f"evaluate() on the validation set, divided by its {len(valid[0])} examples"),
+        ("valid_acc", valid_acc, "the accuracy evaluate() gives on the validation set"),
+    ):
+        got = history.get(key, [])
+        assert len(got) == 2, f"history[{key!r}] has {len(got)} entries for 2 epochs"
+        _close(f"history[{key!r}] with learning rate 0", got, [want, want],
+               f"each epoch records {what}", rtol=1e-6)
 
 
 def _train_q3_network(settings: dict) -> tuple[dict, dict]:
@@ -380,10 +550,18 @@ def _train_q3_network(settings: dict) -> tuple[dict, dict]:
     nist = data.load_nist36(progress=False, quiet=True)
     np.random.seed(0)
     params = train.init_classifier(1024, settings["hidden"], 36)
-    history = train.train_classifier(nist.train_data, nist.train_labels, params, settings["epochs"],
-                                     settings["batch_size"], settings["learning_rate"],
-                                     valid=(nist.valid_data, nist.valid_labels), progress=False)
+    # read-only views: training never changes its data, and the grader then sends the data once, not each epoch
+    x, y, x_valid, y_valid = (_read_only(a) for a in (nist.train_data, nist.train_labels, nist.valid_data,
+                                                       nist.valid_labels))
+    history = train.train_classifier(x, y, params, settings["epochs"], settings["batch_size"],
+                                     settings["learning_rate"], valid=(x_valid, y_valid), progress=False)
     return params, history
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def train_reference_network(kind: str, settings: dict) -> dict:
@@ -414,20 +592,32 @@ def check_trained_network(history: dict, settings: dict) -> None:
     """Q3.1's run trains for settings['epochs'] epochs and reaches settings['target_accuracy'].
 
     Students: checks the notebook's history. Grading: the run is repeated with the notebook's settings,
-    the student's ``train_classifier`` and reference copies of everything it calls.
+    the student's ``train_classifier`` and reference copies of everything it calls, and the recorded validation
+    accuracy must be that of the trained network, measured here.
     """
+    trained = None
     if grading():
-        history = _train_q3_network(settings)[1]
+        trained, history = _train_q3_network(settings)
     assert history is not None, "no history yet: run the Q3.1 training cell first"
     assert len(history["valid_acc"]) == settings["epochs"], (
         f"{len(history['valid_acc'])} epochs recorded; train for settings['epochs'] = {settings['epochs']}")
+    if trained is not None:  # the network itself, measured here, must reach what the history says
+        from hw5lib import data
+
+        nist = data.load_nist36(progress=False, quiet=True)
+        real = _trusted_accuracy(nist.valid_data, nist.valid_labels, trained)
+        assert abs(float(history["valid_acc"][-1]) - real) <= 1.0 / len(nist.valid_data) + 1e-9, (
+            f"the history's last validation accuracy is {float(history['valid_acc'][-1]):.4f}, but the trained "
+            f"network classifies {real:.4f} of the validation set right: record evaluate() on the validation data "
+            "after each epoch")
     assert history["valid_acc"][-1] >= settings["target_accuracy"], (
         f"validation accuracy {history['valid_acc'][-1]:.3f} is below {settings['target_accuracy']}: check "
         "train_epoch and train_classifier, or tune the learning rate and batch size")
 
 @grades("metrics.confusion_matrix")
 def check_confusion_matrix(n: int = 200, classes: int = 36, seed: int = 0) -> None:
-    """Counts [true, predicted] against counts made here, for one-hot rows and for indices."""
+    """Counts [true, predicted] against counts made here, for one-hot rows and for indices, and for a
+    ``num_classes`` larger than any label seen."""
     from hw5lib import metrics
 
     rng = np.random.default_rng(seed)
@@ -444,6 +634,17 @@ def check_confusion_matrix(n: int = 200, classes: int = 36, seed: int = 0) -> No
         raise AssertionError("the confusion matrix is transposed: rows are the true classes, columns the predictions")
     _close("the confusion matrix", got, want, "entry [t, p] counts examples of class t predicted as p")
     assert int(np.sum(got)) == n, f"the counts add up to {np.sum(got)}, not to the {n} examples"
+    got = metrics.confusion_matrix(true, pred, classes)
+    _close("the confusion matrix of class indices", got, want,
+           "y_true and y_pred may also be class indices: convert both with _class_indices")
+    # two classes more than any label: rows and columns of classes never seen are zeros
+    wider = np.zeros((classes + 2, classes + 2), dtype=int)
+    wider[:classes, :classes] = want
+    got = metrics.confusion_matrix(true, pred, classes + 2)
+    _expect_shape(f"the confusion matrix for num_classes={classes + 2}", got, wider.shape,
+                  "size it with num_classes, not with the largest label found")
+    _close(f"the confusion matrix for num_classes={classes + 2}", got, wider,
+           "classes that never occur keep rows and columns of zeros")
 
 
 # ---------------------------------------------------------------- Q4
@@ -457,6 +658,41 @@ def _trusted_autoencoder_forward(x: np.ndarray, params: dict) -> np.ndarray:
         pre = np.einsum("ni,io->no", h, params["W" + name]) + params["b" + name]
         h = special.expit(pre) if name == AUTOENCODER_LAYERS[-1] else np.maximum(pre, 0.0)
     return h
+
+
+def _trusted_autoencoder_gradients(x: np.ndarray, params: dict) -> tuple[float, dict]:
+    """(sum((x_hat - x)^2), {key: its gradient}) of the autoencoder, computed here."""
+    from hw5lib.autoencoder import AUTOENCODER_LAYERS
+
+    inputs, h = [], x
+    for name in AUTOENCODER_LAYERS:
+        inputs.append(h)
+        pre = np.einsum("ni,io->no", h, params["W" + name]) + params["b" + name]
+        h = special.expit(pre) if name == AUTOENCODER_LAYERS[-1] else np.maximum(pre, 0.0)
+    grads, delta = {}, 2.0 * (h - x) * h * (1.0 - h)
+    for i in reversed(range(len(AUTOENCODER_LAYERS))):
+        name = AUTOENCODER_LAYERS[i]
+        grads["W" + name] = np.einsum("ni,no->io", inputs[i], delta)
+        grads["b" + name] = delta.sum(axis=0)
+        if i:
+            delta = np.einsum("no,io->ni", delta, params["W" + name]) * (inputs[i] > 0)
+    return float(np.sum((h - x) ** 2)), grads
+
+
+def _trusted_autoencoder_run(x: np.ndarray, params: dict, epochs: int, learning_rate: float, decay: float,
+                             decay_every: int, momentum: float) -> tuple[dict, list[float]]:
+    """Full-batch momentum training of the autoencoder, one step per epoch: (params after, loss of each epoch)."""
+    params = {k: np.array(v, dtype=float) for k, v in params.items() if k[:1] in "Wb"}
+    velocity = {k: np.zeros_like(v) for k, v in params.items()}
+    losses = []
+    for epoch in range(epochs):
+        rate = learning_rate * decay ** (epoch // decay_every)
+        loss, grads = _trusted_autoencoder_gradients(x, params)
+        losses.append(loss)
+        for key in velocity:
+            velocity[key] = momentum * velocity[key] - rate * grads[key]
+            params[key] = params[key] + velocity[key]
+    return params, losses
 
 
 def _random_autoencoder(rng: np.random.Generator, batch: int, weight_scale: float, bias_scale: float
@@ -473,7 +709,7 @@ def _random_autoencoder(rng: np.random.Generator, batch: int, weight_scale: floa
 
 @grades("autoencoder.init_autoencoder")
 def check_autoencoder_init(seed: int = 0) -> None:
-    """Four layers 1024-32-32-32-1024 from ``initialize_weights``: shapes, zero biases, Xavier bounds."""
+    """Four layers 1024-32-32-32-1024 from ``initialize_weights``: shapes, zero biases, Xavier bounds and spread."""
     from hw5lib import autoencoder
 
     np.random.seed(seed)
@@ -486,6 +722,19 @@ def check_autoencoder_init(seed: int = 0) -> None:
         bound = np.sqrt(6.0 / (n_in + n_out))
         assert np.abs(params["W" + name]).max() <= bound + 1e-12 and np.all(params["b" + name] == 0), (
             f"layer {name} is not initialised with initialize_weights (Xavier bound {bound:.3f}, zero biases)")
+        W, spread = np.asarray(params["W" + name]), np.sqrt(2.0 / (n_in + n_out))  # every layer has >= 1024 entries
+        assert W.min() < -0.8 * bound and W.max() > 0.8 * bound and abs(W.std() - spread) < 0.1 * spread, (
+            f"W{name} spans [{W.min():.3f}, {W.max():.3f}] with std {W.std():.4f}; Xavier uniform spans "
+            f"+-{bound:.3f} with std {spread:.4f}: create each layer with "
+            "initialize_weights(n_in, n_out, params, name)")
+        assert len(np.unique(W)) > 0.9 * W.size, f"W{name} repeats values: draw every entry independently"
+    layers = autoencoder.AUTOENCODER_LAYERS
+    for i, first in enumerate(layers):
+        for second in layers[i + 1:]:
+            a, b = np.asarray(params["W" + first]), np.asarray(params["W" + second])
+            assert a.shape != b.shape or not np.array_equal(a, b), (
+                f"W{first} and W{second} hold the same values: draw each layer's weights afresh "
+                "(do not copy a layer or reseed np.random between layers)")
 
 
 @grades("autoencoder.reconstruct")
@@ -520,7 +769,8 @@ def check_autoencoder_backward(batch: int = 3, seed: int = 0, max_coords: int = 
 
 @grades("train.momentum_update")
 def check_momentum(seed: int = 0) -> None:
-    """Two steps of ``momentum_update`` against values computed here; one accumulator per parameter."""
+    """Two steps of ``momentum_update`` against values computed here, parameters and accumulators M_; then a step
+    with another momentum for one layer only, which must leave the other layer alone."""
     from hw5lib import train
 
     rng = np.random.default_rng(seed)
@@ -546,11 +796,35 @@ def check_momentum(seed: int = 0) -> None:
             raise AssertionError(f"{key} moved the wrong way: the step is P = P + M with M = 0.9 M - lr * grad")
         _close(key + " after two steps", params[key], want[key],
                "M = 0.9 M - learning_rate * grad, then P = P + M, with M starting at zero")
+    for key in want:
+        if _same(params["M_" + key], -velocity[key]):
+            raise AssertionError(f"params['M_{key}'] has the opposite sign: the handout's accumulator is "
+                                 "M = 0.9 M - learning_rate * grad, added to the parameter (P = P + M)")
+        _close(f"params['M_{key}'] after two steps", params["M_" + key], velocity[key],
+               "keep M = 0.9 M - learning_rate * grad itself (the step added to the parameter) in params['M_' + key]")
+    # a third step with another momentum and rate, for layer 'a' only: 'b2' and its accumulators stay
+    lr, mu = 0.05, 0.5
+    step = {k: rng.normal(size=v.shape) for k, v in start.items()}
+    for key, g in step.items():
+        params["grad_" + key] = g
+    kept = {k: np.array(params[k], dtype=float) for k in ("Wb2", "bb2", "M_Wb2", "M_bb2")}
+    train.momentum_update(params, lr, ("a",), mu)
+    for key in ("Wa", "ba"):
+        velocity_90 = 0.9 * velocity[key] - lr * step[key]
+        velocity[key] = mu * velocity[key] - lr * step[key]
+        if not _same(params["M_" + key], velocity[key]) and _same(params["M_" + key], velocity_90):
+            raise AssertionError("momentum_update uses 0.9 whatever momentum it is given: M = momentum * M - "
+                                 "learning_rate * grad")
+        _close(f"{key} after a step with momentum={mu}, learning_rate={lr}", params[key], want[key] + velocity[key],
+               "M = momentum * M - learning_rate * grad, then P = P + M", rtol=1e-6)
+    for key, value in kept.items():
+        assert np.array_equal(np.asarray(params[key], dtype=float), value), (
+            f"momentum_update(params, lr, ('a',)) changed {key}: update only the W and b of the layers in names")
 
 
 @grades("metrics.psnr")
 def check_psnr(seed: int = 0) -> None:
-    """Per-image PSNR in dB for images in [0, 1]."""
+    """Per-image PSNR in dB for images in [0, 1], and for 8-bit images with data_range=255."""
     from hw5lib import metrics
 
     rng = np.random.default_rng(seed)
@@ -562,11 +836,14 @@ def check_psnr(seed: int = 0) -> None:
     if np.allclose(got, want + 20 * np.log10(255)):
         raise AssertionError("PSNR uses a peak of 255; these images are in [0, 1], so the peak is 1")
     _close("psnr(x, x_hat)", got, want, "10 log10(1 / mean squared error of the row)", rtol=1e-6)
+    _close("psnr(255 x, 255 x_hat, data_range=255)", np.asarray(metrics.psnr(255 * x, 255 * x_hat, data_range=255.0)),
+           want, "use the data_range given: 10 log10(data_range^2 / MSE)", rtol=1e-6)
 
 
 @grades("train.train_autoencoder")
 def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> None:
-    """A few epochs of ``train_autoencoder`` on random images: history right, loss falling, rate decaying."""
+    """A few epochs of ``train_autoencoder`` on random images: history right, loss falling, rate decaying; then
+    the totals with learning rate 0, and one-batch epochs step by step against momentum training computed here."""
     from hw5lib import autoencoder, train
 
     rng = np.random.default_rng(seed)
@@ -582,6 +859,50 @@ def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> None:
     rates = history.get("learning_rate", [])
     assert np.allclose(rates, [3e-4 * 0.5 ** (e // 2) for e in range(epochs)]), (
         f"learning rates {rates}: multiply by decay after every decay_every epochs")
+    _check_train_autoencoder_exactly(x, seed)
+
+
+def _check_train_autoencoder_exactly(x: np.ndarray, seed: int) -> None:
+    """``train_autoencoder`` against values computed here: a learning rate of 0, then one batch per epoch."""
+    from hw5lib import autoencoder, train
+
+    np.random.seed(seed + 1)
+    start = autoencoder.init_autoencoder()
+    start = {k: np.array(v, dtype=float) for k, v in start.items() if k[:1] in "Wb"}
+    # learning rate 0: the weights stay, so each epoch's total is the squared error of the whole set
+    total = _trusted_autoencoder_gradients(x, start)[0]
+    params = {k: v.copy() for k, v in start.items()}
+    history = train.train_autoencoder(x, params, epochs=2, batch_size=36, learning_rate=0.0, progress=False)
+    got = history.get("train_loss", [])
+    assert len(got) == 2, "history['train_loss'] needs one total per epoch"
+    if _same(got, [total / 2] * 2):
+        raise AssertionError("train_loss is the mean of the batches' losses; record their total over the epoch")
+    _close("history['train_loss'] with learning rate 0", got, [total, total],
+           "add up the squared error of every batch of the epoch (not the last batch's alone)", rtol=1e-6)
+    # one batch of every image: one momentum step per epoch, which must follow the schedule and the momentum given
+    settings = dict(epochs=3, learning_rate=2e-4, decay=0.5, decay_every=1, momentum=0.5)
+    params = {k: v.copy() for k, v in start.items()}
+    history = train.train_autoencoder(x, params, batch_size=len(x), progress=False, **settings)
+    want, want_losses = _trusted_autoencoder_run(x, start, **settings)
+
+    def matches(reference: dict) -> bool:
+        return all(_same(np.asarray(params[k]) - start[k], reference[k] - start[k], rtol=1e-5) for k in start)
+
+    if not matches(want):
+        if matches(_trusted_autoencoder_run(x, start, **{**settings, "decay": 1.0})[0]):
+            raise AssertionError("the learning rate decays in the history but not in the updates: pass the decayed "
+                                 "rate to momentum_update")
+        if matches(_trusted_autoencoder_run(x, start, **{**settings, "momentum": 0.9})[0]):
+            raise AssertionError("train_autoencoder ignores its momentum argument: pass momentum to momentum_update")
+        for key in start:
+            _close(f"the change of {key} after {settings['epochs']} one-batch epochs",
+                   np.asarray(params[key]) - start[key], want[key] - start[key],
+                   "each batch: reconstruct, backward_squared_error, then momentum_update with the epoch's rate "
+                   "learning_rate * decay^(epoch // decay_every) and the momentum given; keep the accumulators from "
+                   "one epoch to the next", rtol=1e-5, atol=1e-12)
+    _close("history['train_loss'] with one batch per epoch", history.get("train_loss", []), want_losses,
+           "each epoch's total squared error, measured on the forward pass of each batch (before its update)",
+           rtol=1e-6)
 
 
 
@@ -605,14 +926,21 @@ def check_psnr_value(validation_psnr: float, settings: dict) -> None:
     """The mean validation PSNR reaches settings['target_psnr'].
 
     Students: checks the notebook's value. Grading: the validation PSNR of the reference autoencoder
-    (``reference_network``), measured with the student's ``psnr``.
+    (``reference_network``), measured with the student's ``psnr``, whose mean must be that computed here.
     """
     if grading():
         from hw5lib import autoencoder, data, metrics
 
         nist = data.load_nist36(progress=False, quiet=True)
         params = reference_network("autoencoder", settings)
-        validation_psnr = float(np.mean(metrics.psnr(nist.valid_data, autoencoder.reconstruct(nist.valid_data, params))))
+        x_hat = autoencoder.reconstruct(nist.valid_data, params)
+        validation_psnr = float(np.mean(metrics.psnr(nist.valid_data, x_hat)))
+        # the mean the student's psnr gives must be the mean PSNR of these reconstructions, measured here
+        mse = np.maximum(np.mean((nist.valid_data - np.asarray(x_hat)) ** 2, axis=1), np.finfo(float).tiny)
+        real = float(np.mean(10 * np.log10(1.0 / mse)))
+        assert np.isfinite(validation_psnr) and abs(validation_psnr - real) <= 1e-6 * abs(real), (
+            f"psnr gives a mean validation PSNR of {validation_psnr:.2f} dB for the reference autoencoder, whose "
+            f"reconstructions have a mean PSNR of {real:.2f} dB: psnr is 10 log10(1 / MSE) for each image in [0, 1]")
     assert validation_psnr is not None, "no validation PSNR yet: run the Q4.3.2 measurement cell first"
     assert np.isfinite(validation_psnr) and validation_psnr >= settings["target_psnr"], (
         f"mean validation PSNR {validation_psnr:.2f} dB is below {settings['target_psnr']} dB: check the training loop")
@@ -624,15 +952,42 @@ def _page_truth(page) -> list:
     return [b for row in page.boxes for b in row]
 
 
+def _add_specks(image: np.ndarray, boxes: list, rng: np.random.Generator, count: int = 6) -> np.ndarray:
+    """A copy of the page with ``count`` specks of dirt (dark dots a few pixels wide) well away from the characters."""
+    image = np.array(image, dtype=float)
+    height, width = image.shape[:2]
+    size = float(np.median([b[2] - b[0] for b in boxes]))
+    placed = 0
+    for _ in range(500):
+        if placed == count:
+            break
+        cy, cx = rng.uniform(0.3 * size, height - 0.3 * size), rng.uniform(0.3 * size, width - 0.3 * size)
+        if any(b[0] - size < cy < b[2] + size and b[1] - size < cx < b[3] + size for b in boxes):
+            continue
+        radius = rng.uniform(0.03, 0.05) * size
+        y0, x0, y1, x1 = int(cy - radius - 2), int(cx - radius - 2), int(cy + radius + 3), int(cx + radius + 3)
+        if y0 < 0 or x0 < 0 or y1 > height or x1 > width:
+            continue
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        cover = np.clip(radius + 0.5 - np.hypot(yy - cy, xx - cx), 0.0, 1.0)
+        region = image[y0:y0 + cover.shape[0], x0:x0 + cover.shape[1]]
+        region *= (1.0 - 0.8 * cover).reshape(cover.shape + (1,) * (image.ndim - 2))
+        placed += 1
+    return image
+
+
 @grades("ocr.findLetters")
 def check_find_letters(seed: int = 0, min_recall: float = 0.95) -> None:
-    """``findLetters`` on a synthetic page: boxes over every character (in any order) and a binary ink image."""
+    """``findLetters`` on a synthetic page with a few specks: a box over every character and over little else,
+    in reading order, and a binary image with ink 1.0 on the characters and paper 0.0."""
     from hw5lib import ocr, ocr_eval, pages
 
     rng = np.random.default_rng(seed)
     words = ["PAGE", "INK", "LINE", "READ", "2024", "HAND", "WRITE", "NOTE", "7 DAYS"]
     page = pages.synthesize_page([" ".join(rng.choice(words, 2)) for _ in range(3)], seed=seed)
-    result = ocr.findLetters(page.image)
+    specks = 6
+    image = _add_specks(page.image, _page_truth(page), rng, specks)
+    result = ocr.findLetters(image)
     assert isinstance(result, tuple) and len(result) == 2, "findLetters returns (boxes, binary)"
     boxes, binary = result
     assert all(len(b) == 4 for b in boxes), "each box is (y1, x1, y2, x2)"
@@ -649,6 +1004,21 @@ def check_find_letters(seed: int = 0, min_recall: float = 0.95) -> None:
     assert recall >= min_recall, (
         f"{len(boxes)} boxes found for {len(truth)} characters, {recall:.0%} of them matched (IoU >= 0.5); "
         "check the threshold, the morphology and which components you drop")
+    near = ndimage.binary_dilation(page.ink, iterations=10)  # within 10 pixels of a character's ink
+    on_characters = (ink & near).sum() / max(ink.sum(), 1)
+    assert on_characters >= 0.5, (
+        f"only {on_characters:.0%} of the binary image's ink lies on or next to the characters: the binary image "
+        "must hold ink 1.0 on the characters and paper 0.0 everywhere else")
+    extra = len(boxes) - round(recall * len(truth))
+    assert extra <= max(2, 0.1 * len(truth)), (
+        f"{len(boxes)} boxes for {len(truth)} characters: {extra} boxes match no character (the page has {specks} "
+        "specks of dirt); drop components much smaller than the page's characters, and give each character one box")
+    scores = np.array([[ocr_eval.box_iou(tuple(b), t) for t in truth] for b in boxes])
+    order = [int(np.argmax(row)) for row in scores if row.max() >= 0.5]
+    in_order = float(np.mean(np.diff(order) > 0)) if len(order) > 1 else 1.0
+    assert in_order >= 0.9, (
+        f"the boxes are not in reading order (only {in_order:.0%} of neighbouring boxes follow each other): return "
+        "them line by line, top to bottom, and left to right within a line, as group_lines orders them")
 
 
 @grades("ocr.findLetters")
@@ -693,12 +1063,14 @@ def check_group_lines(seed: int = 0) -> None:
 
 @grades("ocr.crop_to_input")
 def check_crop_to_input() -> None:
-    """An upright bar becomes a 1024-long row in the NIST36 layout: upright, dark ink on white, centred."""
+    """An upright bar becomes a 1024-long row in the NIST36 layout: upright, dark ink on white, centred, its shape
+    kept (padded to a square), and the page's binary image left as it was."""
     from hw5lib import ocr
 
     binary = np.zeros((200, 240))
     binary[40:160, 100:112] = 1.0
     binary[40:52, 100:170] = 1.0  # a bar with a top arm to the right: like a capital gamma
+    given = binary.copy()
     row = np.asarray(ocr.crop_to_input(binary, (40, 100, 160, 170)))
     _expect_shape("crop_to_input's result", row, (1024,), "a flattened 32x32 image")
     image = row.reshape(32, 32).T
@@ -710,6 +1082,15 @@ def check_crop_to_input() -> None:
     side_height = ink[:, cols.min():cols.min() + 3].sum(axis=0).max()
     assert top_width > 8 and side_height > 15, (
         "the character is not upright: transpose the 32x32 image before flattening, as the NIST36 rows are")
+    _unchanged("crop_to_input", "binary", binary, given, "the same binary image is cropped for every character")
+    tall, wide = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+    assert 1.2 <= tall / wide <= 2.4, (
+        f"the character's ink is {tall} pixels tall and {wide} wide, but the box is 120 tall and 70 wide: pad the "
+        "crop to a square before resizing, so the character keeps its shape")
+    centre = ((rows.min() + rows.max()) / 2, (cols.min() + cols.max()) / 2)
+    assert max(abs(centre[0] - 15.5), abs(centre[1] - 15.5)) <= 3, (
+        f"the character's centre is at row {centre[0]:.1f}, column {centre[1]:.1f} of the 32x32 image: pad equally "
+        "on both sides so it sits in the middle, as in NIST36")
 
 
 @grades("ocr.read_text")
