@@ -150,7 +150,7 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
     notebook_run.public_gradebook(root / "gradebook.db", root / "release" / ASSIGNMENT,
                                   root / GRADER_FOLDER / PUBLIC_GRADEBOOK)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_in_workspace, root, student, limits, not unsandboxed): student
+        futures = {pool.submit(_grade_safely, root, student, limits, not unsandboxed): student
                    for student in todo}
         try:
             for future in tqdm(as_completed(futures), total=len(futures), desc="autograde", unit="submission",
@@ -166,6 +166,22 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
                 future.cancel()
             raise
     return done
+
+
+def _grade_safely(root: Path, student: str, limits: Limits, sandboxed: bool) -> tuple[Result, Path]:
+    """``_grade_in_workspace``, but a failure of the grading itself gives this student a zero with the reason
+    instead of stopping the grading of everyone else."""
+    try:
+        return _grade_in_workspace(root, student, limits, sandboxed)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported in the student's result
+        result = Result(student=student, fingerprint=fingerprint(root, student), sandboxed=sandboxed)
+        result.reasons.append(f"the grading of this submission failed ({type(exc).__name__}: {str(exc)[:200]}), "
+                              "so it gets no automatic points; grade it again with --force after a look")
+        _read_verdict(root, Path(tempfile.gettempdir()), Path("/nonexistent"), result, quiet=True)
+        workspace = Path(tempfile.mkdtemp(prefix=f"hw5-failed-{student}-"))
+        return result, workspace
 
 
 def build_package(release: Path, submission: Path, target: Path) -> Path:
@@ -188,8 +204,12 @@ def start_trusted(root: Path, package: Path, out: Path, limits: Limits, sandboxe
                "--package", str(package), "--networks", str(root.resolve() / GRADER_FOLDER), "--out", str(out),
                "--cell-timeout", str(limits.cell_timeout), "--time-limit", str(limits.submission_seconds),
                "--memory-gb", str(limits.memory_gb)] + ([] if sandboxed else ["--unsandboxed"])
+    scratch = out.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1")
+               MKL_NUM_THREADS="1", TMPDIR=str(scratch))  # the workers' folders live in the workspace
+    # the grader computes for the worker too (its callbacks): bounded like it, plus room for the data
+    command = sandbox.limited(command, limits.memory_gb + 6, file_bytes=None)
     return subprocess.Popen(command, cwd=root.resolve() / "source" / ASSIGNMENT, env=env, stdin=subprocess.DEVNULL,
                             stdout=log, stderr=subprocess.STDOUT)
 
@@ -249,14 +269,14 @@ def _run_notebooks(root: Path, workspace: Path, student: str, limits: Limits, sa
                               + ", ".join(changed[:5]) + "): no automatic points are given")
 
 
-def _read_verdict(root: Path, workspace: Path, verdict: Path, result: Result) -> None:
+def _read_verdict(root: Path, workspace: Path, verdict: Path, result: Result, quiet: bool = False) -> None:
     """Scores per grade cell from the trusted grader's verdict (zero with a reason when something went wrong)."""
     from nbgrader.api import Gradebook
 
     outcome = {}
     if verdict.is_file():
         outcome = json.loads(verdict.read_text())
-    else:
+    elif not quiet:
         result.reasons.append("the grader did not finish (it was stopped after the time limit), so no automatic "
                               "points are given")
     cells = outcome.get("cells", {})
@@ -279,7 +299,8 @@ def _read_verdict(root: Path, workspace: Path, verdict: Path, result: Result) ->
 def _write_feedback(root: Path, workspace: Path, result: Result) -> None:
     """nbgrader's pages from the executed notebooks (in a folder the sandbox never saw) and our summary."""
     student = result.student
-    notebooks = notebook_run.executed_notebooks(workspace / "notebooks", student)
+    notebooks = notebook_run.executed_notebooks(workspace / "notebooks", student,
+                                                sorted(p.name for p in (root / "release" / ASSIGNMENT).glob("*.ipynb")))
     folder = workspace / "feedback-course"
     graded = folder / "autograded" / student / ASSIGNMENT
     graded.mkdir(parents=True)

@@ -115,8 +115,8 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
     log_path = folder.parent / f"nbgrader{'-' + notebook if notebook else ''}.log"
     timed_out = False
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(argv, cwd=cwd, env=environ, stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT, preexec_fn=sandbox.limit_memory(memory_gb))
+        process = subprocess.Popen(sandbox.limited(argv, memory_gb), cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             process.wait(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -127,7 +127,22 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
             except (ProcessLookupError, PermissionError):
                 pass
             process.wait()
-    return log_path.read_text(errors="replace"), timed_out
+    return read_tail(log_path), timed_out
+
+
+def read_tail(path: Path, limit: int = 2**20) -> str:
+    """The last ``limit`` bytes of a log the sandbox wrote (however large it made it)."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, os.fstat(fh.fileno()).st_size - limit))
+        return fh.read(limit).decode(errors="replace")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path``, links resolved, lies within ``folder`` (the sandbox may have planted links)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def kernel_died(log: str) -> bool:
@@ -135,18 +150,19 @@ def kernel_died(log: str) -> bool:
     return "DeadKernelError" in log or "Kernel died" in log
 
 
-def executed_notebooks(folder: Path, student: str) -> dict[str, bytes]:
-    """{name.ipynb: bytes} of the notebooks the run wrote: regular files only, never links, each size-limited."""
+def executed_notebooks(folder: Path, student: str, names: list[str]) -> dict[str, bytes]:
+    """{name.ipynb: bytes} of the executed notebooks among ``names`` (the release's): regular files inside the
+    run's folder only (no link leads out of it), each under the size limit."""
     graded = folder / "autograded" / student / ASSIGNMENT
     found: dict[str, bytes] = {}
-    if graded.is_symlink() or not graded.is_dir():
-        return found
-    for entry in os.scandir(graded):
-        if entry.name.endswith(".ipynb") and entry.is_file(follow_symlinks=False):
-            if entry.stat(follow_symlinks=False).st_size <= MAX_NOTEBOOK_BYTES:
-                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
-                with os.fdopen(fd, "rb") as fh:
-                    found[entry.name] = fh.read(MAX_NOTEBOOK_BYTES + 1)[:MAX_NOTEBOOK_BYTES]
+    for name in names:
+        path = graded / name
+        if not _inside(path, folder) or path.is_symlink() or not path.is_file():
+            continue
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size <= MAX_NOTEBOOK_BYTES:
+                found[name] = fh.read(MAX_NOTEBOOK_BYTES)
     return found
 
 
@@ -160,6 +176,7 @@ def changed_provided_files(release: Path, folder: Path, student: str) -> list[st
         if rel in own or path.suffix == ".ipynb" or "__pycache__" in path.parts:
             continue
         copy = graded / rel
-        if copy.is_symlink() or not copy.is_file() or copy.read_bytes() != path.read_bytes():
+        if (not _inside(copy, folder) or copy.is_symlink() or not copy.is_file()
+                or copy.stat().st_size != path.stat().st_size or copy.read_bytes() != path.read_bytes()):
             changed.append(rel)
     return changed

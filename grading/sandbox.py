@@ -1,15 +1,16 @@
 """The sandbox every piece of submission code runs in: bubblewrap, or (by choice, with a warning) nothing.
 
 A sandboxed process has its own PID namespace (nothing it starts outlives it), no network (a network
-namespace of its own, with only a loopback of its own), a read-only view of the system and of Python, none
-of the course (no reference code, source notebooks, gradebook or other submissions), a private ``/tmp``, and
-only the folders it is given writable. It dies with its parent, and runs under an address-space limit.
+namespace of its own, with only a loopback of its own), its own user namespace as an unprivileged user with
+no capabilities (so it cannot remount what is read-only, even when grading runs as root), a read-only view
+of the system and of Python, none of the course (no reference code, source notebooks, gradebook or other
+submissions), a private ``/tmp`` of limited size, and only the folders it is given writable. It dies with
+its parent, and runs under an address-space and a file-size limit.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -26,8 +27,8 @@ UNSANDBOXED_RISK = ("graded WITHOUT the sandbox (--unsandboxed): the submission'
 KEPT_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 
 
-class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing or cannot create its namespaces here."""
+TMP_BYTES = 2**30  # the private /tmp of a sandbox
+FILE_BYTES = 2**30  # the largest file a sandboxed process may write
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def bubblewrap_problem() -> str | None:
 
 def command(argv: list[str], mounts: list[Mount], chdir: str, env: dict[str, str], share_fds: bool = True) -> list[str]:
     """The bwrap command line that runs ``argv`` in a sandbox with ``mounts`` (plus the system and Python)."""
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
+    cmd = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
+           "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
     for link in ("bin", "sbin", "lib", "lib64", "lib32"):
         target = Path("/") / link
         if target.is_symlink():
@@ -72,7 +74,7 @@ def command(argv: list[str], mounts: list[Mount], chdir: str, env: dict[str, str
     for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
                 "hosts", "fonts", "mime.types"):
         cmd += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     for mount in _python_mounts() + mounts:
         cmd += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.inside]
     cmd += ["--chdir", chdir, "--clearenv"]
@@ -91,12 +93,13 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def limit_memory(gigabytes: float):
-    """A ``preexec_fn`` that caps the address space (inherited by everything the process starts)."""
-    limit = int(gigabytes * 2**30)
+def limited(argv: list[str], gigabytes: float, file_bytes: int | None = FILE_BYTES) -> list[str]:
+    """``argv`` under an address-space limit (and a file-size limit), inherited by everything it starts.
 
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        os.setsid()
-
-    return apply
+    Uses util-linux's ``prlimit`` so that no Python code runs between fork and exec in a threaded parent.
+    """
+    if shutil.which("prlimit") is None:
+        raise RuntimeError("util-linux's prlimit is missing: install util-linux (it sets the memory limit of "
+                           "the processes that run submission code)")
+    limits = [f"--as={int(gigabytes * 2**30)}"] + ([f"--fsize={file_bytes}"] if file_bytes else [])
+    return ["prlimit", *limits, "--", *argv]

@@ -44,6 +44,14 @@ class SubmissionFailure(Exception):
     """The submission's code failed: raised, hung, crashed, or sent something that is not plain data."""
 
 
+class CellTimeout(BaseException):
+    """A grade cell's time is up (raised by an alarm, so that no check code can catch it as an Exception)."""
+
+
+def _out_of_time(signum, frame) -> None:
+    raise CellTimeout()
+
+
 @dataclass
 class Limits:
     """Seconds a grade cell may take, seconds for the whole submission, memory of the worker in GiB."""
@@ -109,13 +117,14 @@ class Worker:
             scratch.mkdir()
             argv = [sys.executable, str(tools / "worker.py"), str(fd), str(package)]
             cwd, env = scratch, sandbox.environment({"HOME": str(scratch), "MPLCONFIGDIR": str(scratch / "mpl")})
-        self.log = open(self.folder / "worker.log", "wb")
-        self.process = subprocess.Popen(argv, pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=self.log,
-                                        stderr=subprocess.STDOUT, cwd=cwd, env=env,
-                                        preexec_fn=sandbox.limit_memory(grader.limits.memory_gb))
+        self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb), pass_fds=(fd,),
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True)
         theirs.close()
-        self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of, side="g")
+        # the grader's side tells the worker the kind and message of an error, never a traceback of its code
+        self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of, side="g", traces=False)
         self.channel.on_call = grader.on_call
+        self.channel.passthrough = (CellTimeout,)
 
     def stop(self) -> int | None:
         """Kill the worker and everything it started; its exit code (None if it was still running)."""
@@ -124,7 +133,6 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.channel.sock.close()
-        self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
         return code
 
@@ -140,6 +148,7 @@ class Grader:
         self.under_test: tuple[str, ...] = ()
         self.proxies: dict[str, object] = {}
         self.worker: Worker | None = None
+        self.spare: Worker | None = None
         self.deadline = float("inf")
         self.forbid: list[list[str]] = []
         self.outcome = Outcome()
@@ -227,8 +236,8 @@ class Grader:
         if self.worker is None:
             self.worker = Worker(self)
         channel = self.worker.channel
-        channel.deadline = self.deadline
-        try:
+        outer_deadline, channel.deadline = channel.deadline, self.deadline  # a call inside a callback keeps the
+        try:                                                                # deadline of the call around it
             _, keys, pos, has_gauss, gauss = np.random.get_state()
             drawn = (keys.tobytes(), pos)
             reply = channel.call_remote("@run", None, (name, list(args), dict(kwargs), list(self.under_test), self.api,
@@ -250,7 +259,7 @@ class Grader:
             self._restart()
             raise SubmissionFailure(f"{name}: {exc}") from None
         finally:
-            channel.deadline = None
+            channel.deadline = outer_deadline
         if not isinstance(reply, dict) or not isinstance(reply.get("final"), dict):
             raise SubmissionFailure(f"{name}: the worker's answer was not understood")
         for index, value in reply["final"].items():
@@ -274,7 +283,7 @@ class Grader:
         try:
             keys, pos, has_gauss, gauss = state
             np.random.set_state(("MT19937", np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(gauss)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise SubmissionFailure("the worker's answer was not understood") from None
 
     def _note_output(self, name: str, reply: dict) -> None:
@@ -311,9 +320,9 @@ class Grader:
         finally:
             channel.deadline = None
         if isinstance(notes, dict):
-            for what, items in notes.items():
+            for what, items in list(notes.items())[:20]:
                 if isinstance(items, list):
-                    self._stopped(f"{what}: " + ", ".join(str(i)[:120] for i in items[:8]))
+                    self._stopped(f"{str(what)[:120]}: " + ", ".join(str(i)[:120] for i in items[:8]))
 
     def _restart(self) -> int | None:
         code = self.worker.stop() if self.worker is not None else None
@@ -322,6 +331,16 @@ class Grader:
 
     def close(self) -> None:
         self._restart()
+        if self.spare is not None:
+            self.spare.stop()
+            self.spare = None
+
+    def fresh_worker(self) -> None:
+        """A new worker (sandbox and all) for the next grade cell: nothing the submission computed or stored while
+        one cell ran (say, answers of the reference copies it called) is there for the next. The next one is
+        started at once, so that its start overlaps this cell's work."""
+        self._restart()
+        self.worker, self.spare = self.spare or Worker(self), Worker(self)
 
 
 def grade_cells(source: Path) -> dict[str, str]:
@@ -344,6 +363,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
 
     grader = Grader(package, networks, limits, sandboxed)
     checks.GRADER = grader
+    signal.signal(signal.SIGALRM, _out_of_time)
     started = time.monotonic()
     try:
         for grade_id, code in grade_cells(source).items():
@@ -353,6 +373,9 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
                 continue
             cell_started = time.monotonic()
             grader.deadline = min(cell_started + limits.cell_timeout, started + limits.submission_seconds)
+            grader.fresh_worker()
+            # the grader's own work for the submission (callbacks) is bounded too, a little after the cell's limit
+            signal.setitimer(signal.ITIMER_REAL, max(1.0, grader.deadline - time.monotonic()) + 15)
             settings = config.q4_settings(fast=True) if grade_id.startswith("q4") else config.q3_settings(fast=True)
             names = {"checks": checks, "settings": settings, "history": None, "validation_psnr": None,
                      "params": None}
@@ -365,8 +388,13 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
                     raise
                 except SubmissionFailure as exc:
                     grader.outcome.cells[grade_id] = str(exc)[:500]
+                except CellTimeout:
+                    grader.outcome.cells[grade_id] = ("the check ran out of time while the grader worked for the "
+                                                      "submission's calls (far too much work was asked of it)")
                 except BaseException as exc:  # noqa: BLE001 - a failing check, whatever it raised
                     grader.outcome.cells[grade_id] = f"{type(exc).__name__}: {exc}"[:500]
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
             grader.outcome.seconds[grade_id] = round(time.monotonic() - cell_started, 2)
         if any("time limit" in message for message in grader.outcome.cells.values()):
             grader.outcome.problems.append(f"stopped after the time limit of {limits.submission_seconds:g} s for a "
