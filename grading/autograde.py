@@ -74,7 +74,7 @@ def add_submission(root: Path, student: str, folder: Path) -> Path:
     target = root / "submitted" / student / ASSIGNMENT
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(folder, target, ignore=shutil.ignore_patterns(*SKIPPED, "reference"))
+    shutil.copytree(folder, target, ignore=shutil.ignore_patterns(*SKIPPED, "reference"), symlinks=True)
     return target
 
 

@@ -69,8 +69,9 @@ def prepare(folder: Path, release: Path, submission: Path, student: str, gradebo
     """The sandbox's course folder: config, the release as source, the submission, the public gradebook."""
     folder.mkdir(parents=True)
     shutil.copytree(release, folder / "source" / ASSIGNMENT)
+    # links stay links (never followed into the machine's files); inside the sandbox they lead nowhere
     shutil.copytree(submission, folder / "submitted" / student / ASSIGNMENT,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"), symlinks=False)
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"), symlinks=True)
     shutil.copy2(gradebook, folder / "gradebook.db")
     (folder / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=INSIDE, student_files=student_files(), cell_timeout=cell_timeout))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import builtins
 import contextlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import io
 import os
 import socket
@@ -122,6 +124,31 @@ def _current(name: str) -> object:
     return getattr(module, attr, None) if module is not None else None
 
 
+class RebindOnImport(importlib.abc.MetaPathFinder):
+    """A module of hw5lib imported while a function runs (``from hw5lib.autoencoder import reconstruct`` inside
+    ``train_autoencoder``) gets the stubs right after it loads, like the modules imported before."""
+
+    def __init__(self, worker: "Worker") -> None:
+        self.worker = worker
+
+    def find_spec(self, fullname, path, target=None):
+        if not fullname.startswith(PACKAGE + "."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        load, worker = spec.loader.exec_module, self.worker
+
+        def exec_module(module) -> None:
+            load(module)
+            worker.capture_new_modules()
+            worker.bound = ()
+            worker.rebind()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 class Stub(wire.FunctionRef):
     """A function of the handout's API as the worker sees it: the grader's reference copy, called back over the
     channel, unless it is under test when called; then the submission's own."""
@@ -168,6 +195,7 @@ class Worker:
         self.warned: list[list] = []
         channel.local = self.local
         channel.name_of = self.name_of
+        sys.meta_path.insert(0, RebindOnImport(self))
         sys.addaudithook(self.observer.hook)
 
     # -- names
@@ -197,12 +225,12 @@ class Worker:
         if module_name not in sys.modules:
             with self.watching(f"at import of {module_name}"):
                 importlib.import_module(module_name)
-        self._capture_new_modules()
+        self.capture_new_modules()
         if name not in self.real:
             raise AttributeError(f"{module_name} has no function {name.rsplit('.', 1)[1]}: keep the handout's names")
         return self.real[name]
 
-    def _capture_new_modules(self) -> None:
+    def capture_new_modules(self) -> None:
         for name in self.api:
             module = sys.modules.get(f"{PACKAGE}.{name.rsplit('.', 1)[0]}")
             if name not in self.real and module is not None:

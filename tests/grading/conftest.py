@@ -45,6 +45,7 @@ class AttackWatch:
         from hw5lib import data
 
         self.processes = _grading_processes()
+        self.submitted = self._files(root / "submitted")
         self.cache = data.cache_dir()
         self.cache_state = self._cache_state()
         self.connections: list[bytes] = []
@@ -74,6 +75,10 @@ class AttackWatch:
                 except OSError:
                     self.connections.append(b"(connected)")
 
+    @staticmethod
+    def _files(folder: Path) -> dict[str, bytes]:
+        return {str(p): p.read_bytes() for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
     def _cache_state(self) -> dict[str, tuple[int, int]]:
         return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in self.cache.rglob("*") if p.is_file()}
 
@@ -88,8 +93,9 @@ class AttackWatch:
         assert self._cache_state() == self.cache_state, "a submission changed the user cache"
         assert not (self.cache / "poisoned.txt").exists()
         assert b"tampered" not in (root / "gradebook.db").read_bytes()
-        for path in (root / "submitted").rglob("*.py"):
-            assert b"tampered by a daemon" not in path.read_bytes(), f"{path} was changed during grading"
+        now = self._files(root / "submitted")
+        changed = [path for path, content in self.submitted.items() if now.get(path) != content]
+        assert not changed, f"submitted files changed during grading: {changed[:5]}"
 
 
 @pytest.fixture(scope="session")
