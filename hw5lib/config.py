@@ -16,11 +16,14 @@ def fast_mode() -> bool:
 
 def q3_settings(fast: bool | None = None) -> dict:
     """Q3: the tuned run and the learning-rate study (``fast`` defaults to ``fast_mode()``)."""
+    # grading_epochs/grading_target: the course's grader repeats the run with the student's train_classifier
+    # for this many epochs (the reference network reaches about 0.69 after 6 on the stand-in)
+    grading = dict(grading_epochs=6, grading_target=0.55)
     if fast_mode() if fast is None else fast:
         return dict(hidden=64, epochs=20, batch_size=32, learning_rate=5e-3, study_epochs=3, study_subset=2000,
-                    target_accuracy=0.70)
+                    target_accuracy=0.70, **grading)
     return dict(hidden=64, epochs=50, batch_size=32, learning_rate=5e-3, study_epochs=50, study_subset=None,
-                target_accuracy=0.75)
+                target_accuracy=0.75, **grading)
 
 
 def q4_settings(fast: bool | None = None) -> dict:

@@ -8,7 +8,6 @@ import zipfile
 import nbformat
 import pytest
 
-from grading import course
 from grading.layout import student_files
 from grading.release import solution_lines, strip_solutions, verify_release
 
@@ -58,11 +57,17 @@ def test_solution_lines_leave_out_lines_that_appear_outside_regions():
 
 
 @pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    course.build_course(root)
-    archive = course.release(root)
-    return root, archive
+def released(released_course):
+    """The session's released course and its zip (built once for all grading tests)."""
+    return released_course, released_course / "hw5_release.zip"
+
+
+def test_the_release_holds_no_grading_code_or_reference(released):
+    root, _ = released
+    names = {p.name for p in (root / "release" / "hw5" / "hw5lib").glob("*.py")}
+    assert "isolation.py" not in names and not (root / "release" / "hw5" / "reference").exists()
+    assert not (root / "source" / "hw5" / "reference").exists()  # the grader's networks live in grader/
+    assert {p.name for p in (root / "grader").glob("*.npz")} == {"classifier.npz", "autoencoder.npz"}
 
 
 def test_release_is_verified_zipped_and_configured(released):

@@ -7,7 +7,7 @@ attack is in test_autograde.py, the full sweep in `make sweep`.
 
 import pytest
 
-from grading import preview, samples, sandbox
+from grading import preview, samples
 from grading.course import ASSIGNMENT
 
 
@@ -35,25 +35,17 @@ def test_a_differently_written_solution_scores_full_marks(forecast, name):
     assert lost == set(), failures
 
 
-def test_the_reference_passes_every_grade_cell_and_the_blank_release_none(released_course):
-    reference = preview.preview(released_course, released_course / "source" / ASSIGNMENT)
-    assert reference and all(error == "" for error in reference.values()), reference
-    blank = preview.preview(released_course, released_course / "release" / ASSIGNMENT)
-    assert all("NotImplementedError" in error for error in blank.values()), blank
-
-
 def test_the_returned_gradient_of_backwards_is_checked(forecast):
     lost, _, failures = forecast["grad_X_without_derivative"]
     assert lost == {"Q2.3"} and "X (relative error" in failures["q2_3_backwards"]
 
 
-@pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="compares with the sandbox")
-def test_the_reference_hunt_is_a_real_attack_that_only_the_sandbox_stops(released_course, tmp_path):
-    """Unsandboxed, the attack finds the course's reference solutions and takes their points; sandboxed, not."""
+def test_the_reference_hunt_is_a_real_attack(released_course, tmp_path):
+    """Unsandboxed, the attack finds the course's reference solutions and takes their points (sandboxed it loses
+    its three questions: test_autograde.py)."""
     folder = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES["attack_finds_the_reference"],
                                   tmp_path / ASSIGNMENT)
     assert preview.lost_questions(preview.preview(released_course, folder, sandboxed=False)) == set()
-    assert preview.lost_questions(preview.preview(released_course, folder)) == {"Q2.1.2", "Q2.2.2", "Q2.3"}
 
 
 def test_failure_messages_name_the_mistake(forecast):
