@@ -25,6 +25,11 @@ def preview(course: Path, submission: Path, limits: Limits | None = None, sandbo
 
     ``sandboxed`` defaults to whether bubblewrap can run here.
     """
+    return verdict(course, submission, limits, sandboxed)["cells"]
+
+
+def verdict(course: Path, submission: Path, limits: Limits | None = None, sandboxed: bool | None = None) -> dict:
+    """The trusted grader's whole verdict on a submission folder: cells, warnings, printed, stopped, problems."""
     limits = limits or Limits(cell_timeout=120, submission_seconds=600)
     with tempfile.TemporaryDirectory(prefix="hw5-preview-") as tmp:
         work = Path(tmp)
@@ -35,8 +40,9 @@ def preview(course: Path, submission: Path, limits: Limits | None = None, sandbo
             process = start_trusted(course, package, work / "verdict.json", limits, sandboxed, log)
             process.wait()
         if not (work / "verdict.json").is_file():
-            return {"*": f"the grader did not finish: {(work / 'trusted.log').read_text(errors='replace')[-300:]}"}
-        return json.loads((work / "verdict.json").read_text())["cells"]
+            log = (work / "trusted.log").read_text(errors="replace")[-300:]
+            return {"cells": {"*": f"the grader did not finish: {log}"}, "stopped": [], "problems": []}
+        return json.loads((work / "verdict.json").read_text())
 
 
 def lost_questions(outcome: dict[str, str]) -> set[str]:

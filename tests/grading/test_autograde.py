@@ -17,6 +17,9 @@ from grading.points import load_points, question_of
 
 LIMITS = autograde.Limits(cell_timeout=30, submission_seconds=480, memory_gb=6)
 SAMPLED = ["grad_W_transposed", "alternative_noisy", *[s.name for s in samples.HOSTILE]]
+# attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
+# others, which act in the worker alone, are graded by the trusted grader in test_samples.py
+WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_daemon", "attack_network", "attack_poisons_cache"]
 MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
 
 pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
@@ -27,7 +30,7 @@ pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
 def course_root(released_course, attack_watch):
     autograde.add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
     autograde.add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
-    samples.add_samples(released_course, SAMPLED + [s.name for s in samples.ATTACKS])
+    samples.add_samples(released_course, SAMPLED + WHOLE_FLOW_ATTACKS)
     attack_watch.before(released_course)
     # graded as an instructor without HW5_STANDIN would: the kernels then say that the stand-in is used, and
     # that line must never reach a grade cell's stderr (nbgrader gives no points to such a cell)
@@ -147,7 +150,7 @@ def test_scores_reach_the_course_gradebook_and_the_csv(course_root, results):
     assert any(row.startswith("reference,") and ",77,77," in row for row in rows)
 
 
-@pytest.mark.parametrize("attack", [s.name for s in samples.ATTACKS])
+@pytest.mark.parametrize("attack", WHOLE_FLOW_ATTACKS)
 def test_an_attack_gains_nothing_and_its_feedback_says_what_was_stopped(results, course_root, attack):
     sample, result = samples.SAMPLES[attack], results[attack]
     if sample.loses == ("*",):

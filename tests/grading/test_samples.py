@@ -7,7 +7,7 @@ attack is in test_autograde.py, the full sweep in `make sweep`.
 
 import pytest
 
-from grading import preview, samples
+from grading import preview, samples, sandbox
 from grading.course import ASSIGNMENT
 
 
@@ -33,6 +33,37 @@ def test_a_planted_bug_loses_its_own_question_and_only_that(forecast, name):
 def test_a_differently_written_solution_scores_full_marks(forecast, name):
     lost, _, failures = forecast[name]
     assert lost == set(), failures
+
+
+WORKER_ATTACKS = ["attack_patches_checker_at_import", "attack_patches_numpy_at_import", "attack_finds_the_reference",
+                  "attack_reads_hidden_tests"]
+
+
+@pytest.fixture(scope="module")
+def attack_verdicts(released_course, tmp_path_factory):
+    """The trusted grader's verdicts on the attacks that act in the worker alone (sandboxed where possible)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(name):
+        folder = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES[name],
+                                      tmp_path_factory.mktemp(name) / ASSIGNMENT)
+        return name, preview.verdict(released_course, folder)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, WORKER_ATTACKS))
+
+
+@pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="attacks are graded in the sandbox")
+@pytest.mark.parametrize("attack", WORKER_ATTACKS)
+def test_an_attack_in_the_worker_gains_nothing_and_is_named(attack_verdicts, attack):
+    sample, outcome = samples.SAMPLES[attack], attack_verdicts[attack]
+    lost = preview.lost_questions(outcome["cells"])
+    if sample.loses == ("*",):
+        assert all(outcome["cells"].values()), "a blank attack passed a grade cell"
+    else:
+        assert lost == set(sample.loses), outcome["cells"]
+    for words in sample.stopped:
+        assert any(words in line for line in outcome["stopped"]), (words, outcome["stopped"])
 
 
 def test_the_returned_gradient_of_backwards_is_checked(forecast):
