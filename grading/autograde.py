@@ -33,19 +33,10 @@ from tqdm.auto import tqdm
 from grading import notebook_run, notebook_scan, sandbox
 from grading.course import ASSIGNMENT, GRADER_FOLDER, CONFIG_TEMPLATE, nbgrader
 from grading.layout import PROJECT_ROOT, student_files
+from grading.trusted import Limits  # noqa: F401 - the limits of a run, one definition for both parts
 
 SKIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints")
 PUBLIC_GRADEBOOK = "public_gradebook.db"
-
-
-@dataclass
-class Limits:
-    """Per-submission limits: seconds per grade cell (and notebook cell), seconds for each of the two runs of a
-    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree."""
-
-    cell_timeout: int = 120
-    submission_seconds: int = 900
-    memory_gb: float = 6.0
 
 
 @dataclass

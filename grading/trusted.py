@@ -54,7 +54,8 @@ def _out_of_time(signum, frame) -> None:
 
 @dataclass
 class Limits:
-    """Seconds a grade cell may take, seconds for the whole submission, memory of the worker in GiB."""
+    """Per-submission limits: seconds per grade cell (and notebook cell), seconds for each of the two runs of a
+    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree."""
 
     cell_timeout: float = 120
     submission_seconds: float = 900
@@ -238,10 +239,10 @@ class Grader:
         channel = self.worker.channel
         outer_deadline, channel.deadline = channel.deadline, self.deadline  # a call inside a callback keeps the
         try:                                                                # deadline of the call around it
-            _, keys, pos, has_gauss, gauss = np.random.get_state()
-            drawn = (keys.tobytes(), pos)
+            state = wire.generator_state()
+            drawn = (state[0].tobytes(), state[1])
             reply = channel.call_remote("@run", None, (name, list(args), dict(kwargs), list(self.under_test), self.api,
-                                                        list(self.forbid), [keys, pos, has_gauss, gauss]), {},
+                                                        list(self.forbid), state), {},
                                         fresh=True)
         except wire.ChannelTimeout:
             self._restart()
@@ -281,8 +282,7 @@ class Grader:
         if (keys.tobytes(), pos) != drawn:
             return
         try:
-            keys, pos, has_gauss, gauss = state
-            np.random.set_state(("MT19937", np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(gauss)))
+            wire.set_generator_state(state)
         except (TypeError, ValueError, OverflowError):
             raise SubmissionFailure("the worker's answer was not understood") from None
 

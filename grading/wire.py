@@ -219,6 +219,21 @@ def _decode(tree: Any, buffers: list[memoryview], function: Callable, depth: int
     raise WireError(f"unknown value kind {kind!r}")
 
 
+# ---------------------------------------------------------------- NumPy's global generator, as data
+
+
+def generator_state() -> list:
+    """[keys, pos, has_gauss, gauss] of NumPy's global generator (np.random.get_state without its name)."""
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    return [keys, pos, has_gauss, gauss]
+
+
+def set_generator_state(state: list) -> None:
+    """Set NumPy's global generator from ``generator_state``'s list (TypeError/ValueError when malformed)."""
+    keys, pos, has_gauss, gauss = state
+    np.random.set_state(("MT19937", np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(gauss)))
+
+
 # ---------------------------------------------------------------- the channel
 
 

@@ -324,8 +324,7 @@ class Worker:
             self.real_function(other)
         self.rebind()
         if rng is not None:  # the grader's generator continues here; the grader's own copy is not moved on
-            keys, pos, has_gauss, gauss = rng
-            np.random.set_state(("MT19937", np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(gauss)))
+            wire.set_generator_state(rng)
         given = list(enumerate(args)) + list(kwargs.items())
         before = {i: v.copy() for i, v in given if isinstance(v, np.ndarray)}
         error = None
@@ -343,9 +342,8 @@ class Worker:
                                        "".join(traceback.format_exception(exc))[-4000:]]
         final = {i: v for i, v in given if isinstance(v, (dict, list)) or (
             i in before and (v.shape != before[i].shape or not np.array_equal(v, before[i], equal_nan=True)))}
-        _, keys, pos, has_gauss, gauss = np.random.get_state()
         return {"result": result, "error": error, "final": final, "warnings": self.warned,
-                "printed": self.printed[-2000:], "rng": [keys, pos, has_gauss, gauss]}
+                "printed": self.printed[-2000:], "rng": wire.generator_state()}
 
     run.no_sync = True
 
