@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -31,12 +32,13 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from grading import notebook_run, notebook_scan, sandbox
-from grading.course import ASSIGNMENT, GRADER_FOLDER, CONFIG_TEMPLATE, nbgrader
+from grading.course import ASSIGNMENT, GRADER_FOLDER
 from grading.layout import PROJECT_ROOT, student_files
 from grading.trusted import Limits  # noqa: F401 - the limits of a run, one definition for both parts
 
 SKIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints")
 PUBLIC_GRADEBOOK = "public_gradebook.db"
+_FEEDBACK_LOCK = threading.Lock()  # nbgrader's converter changes the working directory while it writes
 
 
 @dataclass
@@ -122,6 +124,7 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
     RuntimeError when bubblewrap cannot sandbox here, unless ``unsandboxed`` (then the risk is recorded).
     """
     limits = limits or Limits()
+    root = root.resolve()  # feedback pages are written in this process by nbgrader, which changes directory
     if not (root / "gradebook.db").is_file():
         raise RuntimeError(f"{root} has no gradebook.db: run `python -m grading --course {root} release` first")
     if not unsandboxed:
@@ -299,16 +302,32 @@ def _write_feedback(root: Path, workspace: Path, result: Result) -> None:
         (graded / name).write_bytes(content)
     shutil.copytree(root / "release" / ASSIGNMENT, folder / "source" / ASSIGNMENT)
     shutil.copy2(root / GRADER_FOLDER / PUBLIC_GRADEBOOK, folder / "gradebook.db")
-    (folder / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
-        root=str(folder), student_files=student_files(), cell_timeout=60))
     if notebooks:
         _merge_into_gradebook(folder / "gradebook.db", result)
-        try:
-            nbgrader(folder, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
-        except RuntimeError as exc:
-            result.reasons.append(f"no notebook feedback could be written: {str(exc).splitlines()[0]}")
+        problem = generate_feedback(folder, student)
+        if problem:
+            result.reasons.append(f"no notebook feedback could be written: {problem}")
     elif not any("could not" in r for r in result.reasons):
         result.reasons.append("nbgrader wrote no executed notebook for this submission (see the problems above)")
+
+
+def generate_feedback(folder: Path, student: str) -> str | None:
+    """``nbgrader generate_feedback`` of one student in the course ``folder``, run in this process (no new
+    interpreter to start per submission); None when it worked, else the last line of its error."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(folder.resolve())
+    config.CourseDirectory.course_id = "hw5"
+    config.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+    with _FEEDBACK_LOCK:
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        outcome = api.generate_feedback(ASSIGNMENT, student, force=True)
+    if outcome.get("success"):
+        return None
+    return (outcome.get("error") or outcome.get("log") or "unknown error").strip().splitlines()[-1][:300]
 
 
 def _bring_back(root: Path, workspace: Path, result: Result) -> None:
