@@ -345,14 +345,13 @@ class Grader:
 
 def grade_cells(source: Path) -> dict[str, str]:
     """{grade_id: source} of the automatically graded cells of the source notebooks (hidden tests included)."""
-    import nbformat
-
     cells = {}
-    for path in sorted(source.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and cell.cell_type == "code":
-                cells[meta["grade_id"]] = cell.source
+    for path in sorted(source.glob("*.ipynb")):  # plain JSON: importing nbformat alone costs about a second
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") and cell.get("cell_type") == "code":
+                source_text = cell.get("source", "")
+                cells[meta["grade_id"]] = "".join(source_text) if isinstance(source_text, list) else source_text
     return cells
 
 
