@@ -1,4 +1,4 @@
-"""Fit the stand-in's per-letter ink box (``hw5lib.synth.LETTER_BOX``) to a real NIST letter file.
+"""Fit the stand-in's per-letter ink box (``hw5lib.standin.synth.LETTER_BOX``) to a real NIST letter file.
 
 Run with `.venv/bin/python benchmarks/fit_letter_box.py [rounds]` after changing the generator. Each
 round draws 200 stand-in samples of every letter with the current factors, compares each letter's median
@@ -18,8 +18,9 @@ from dataclasses import replace
 import numpy as np
 
 from bench_standin import REAL_LETTERS, held_out_half, load_real_letters
-from hw5lib import data, synth
-from hw5lib.ink_measures import ink_spans
+from hw5lib import data
+from hw5lib.standin import synth
+from hw5lib.standin.ink_measures import ink_spans
 
 SAMPLES = 200
 KEEP_WIDTH = {"I"}

@@ -1,4 +1,4 @@
-"""Fit the stand-in's per-letter midline bend (``hw5lib.synth.LETTER_MIDLINE``) to a real NIST letter file.
+"""Fit the stand-in's per-letter midline bend (``hw5lib.standin.synth.LETTER_MIDLINE``) to a real NIST letter file.
 
 Run with `.venv/bin/python benchmarks/fit_letter_midline.py [rounds]` after changing the generator (after
 fit_letter_box.py: the bend leaves ink boxes as they are). For every letter it tries bends from -0.3 to
@@ -23,8 +23,9 @@ from tqdm import tqdm
 
 from bench_standin import held_out_half
 from fit_letter_box import draw_letter_samples, real_letters_to_fit
-from hw5lib import data, synth
-from hw5lib.ink_measures import ink_profiles
+from hw5lib import data
+from hw5lib.standin import synth
+from hw5lib.standin.ink_measures import ink_profiles
 
 SAMPLES = 120
 BENDS = np.round(np.arange(-0.3, 0.301, 0.05), 2)

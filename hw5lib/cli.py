@@ -79,7 +79,7 @@ def run_data(args: argparse.Namespace) -> int:
             dest = data.fetch_nist36(args.dest, args.url)
             print(f"NIST36 fetched and checked: {dest}")
         elif args.action == "fonts":
-            from hw5lib import hand_fonts, synth
+            from hw5lib.standin import hand_fonts, synth
 
             folder = hand_fonts.fetch_fonts()
             table = hand_fonts.trace_fonts(synth.TRACED_CHARS)

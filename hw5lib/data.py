@@ -171,7 +171,7 @@ STANDIN_DRAW = "nist36-standin"
 
 def standin_key() -> str:
     """A key that changes whenever the generator (with its handwriting fonts) or the split sizes change."""
-    from hw5lib import synth
+    from hw5lib.standin import synth
 
     digest = hashlib.sha256(synth.generator_source())
     digest.update(repr(sorted(PER_CLASS.items())).encode())
@@ -186,7 +186,7 @@ def standin_folder() -> Path:
 def draw_split(split: str, version: str, per_class: int, workers: int | None = None,
                progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """One split of the stand-in drawn by generator ``version``: (images, one-hot labels), sorted by class."""
-    from hw5lib import synth
+    from hw5lib.standin import synth
 
     labels = np.repeat(np.arange(len(CLASS_NAMES)), per_class)
     images = synth.render_split(labels, split, version, workers=workers, progress=progress)
@@ -284,7 +284,7 @@ def describe(folder: str | os.PathLike | None = None) -> str:
     else:
         use = "the offline stand-in" + (" (forced by HW5_STANDIN)" if forced else "")
         use += f", {'cached' if cached.exists() else 'not built yet'} in {cached}"
-    from hw5lib import hand_fonts
+    from hw5lib.standin import hand_fonts
 
     total, missing = len(hand_fonts.HAND_FONTS), hand_fonts.missing_fonts()
     fonts = f"{total - len(missing)} of {total}" + (" (fetch them with `hw5 data fonts`)" if missing else "")

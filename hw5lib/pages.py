@@ -1,6 +1,6 @@
 """Sample pages for Q5: lines of handwriting-like characters on a photo-like page, with exact ground truth.
 
-Characters come from the same generator as the NIST36 stand-in (``hw5lib.synth``), drawn at page
+Characters come from the same generator as the NIST36 stand-in (``hw5lib.standin.synth``), drawn at page
 scale and spaced by their actual ink, so no two boxes share ink. The clean ink layer and a map of
 which character each ink pixel belongs to are rotated together, then the photo is made from the ink
 (paper texture, uneven light, optional shadow, blur, noise, JPEG). Boxes are (y1, x1, y2, x2) with
@@ -67,7 +67,7 @@ def _draw_char(char: str, height: float, slant: float, rng: np.random.Generator)
 
     ``slant`` is the writer's usual shear; each character leans a little more or less.
     """
-    from hw5lib import synth
+    from hw5lib.standin import synth
 
     cell = int(np.ceil(height * 1.9))
     style = synth.draw_style(CLASS_NAMES.index(char), rng, image_size=cell)
@@ -190,7 +190,7 @@ def sample_pages(include_photos: bool = True) -> list[Page]:
 
 def sample_pages_cache() -> Path:
     """The cache file of the synthetic sample pages for the current page and character generators."""
-    from hw5lib import synth
+    from hw5lib.standin import synth
 
     digest = hashlib.sha256(Path(__file__).read_bytes() + synth.generator_source())
     return cache_dir() / f"sample-pages-{digest.hexdigest()[:12]}.npz"

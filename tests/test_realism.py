@@ -7,7 +7,7 @@ import pytest
 import scipy.io
 
 REAL_LETTERS = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "nist26_valid.mat"
-# Mean over letters of the summed absolute difference of the mean ink profiles (hw5lib.ink_measures):
+# Mean over letters of the summed absolute difference of the mean ink profiles (hw5lib.standin.ink_measures):
 # 0.218 with the fitted midlines and boxes applied in full (synth.LETTER_MIDLINE, LETTER_BOX), 0.238 with
 # them applied halfway (synth.FIT_STRENGTH 0.5, which the real-letter accuracy prefers), 0.245-0.25 without
 # the midlines.
@@ -88,7 +88,7 @@ def test_strokes_are_as_wide_and_as_soft_edged_as_real_ink(real_letters, standin
 def test_each_letter_spreads_its_ink_over_its_box_as_real_letters_do(real_letters, full_standin):
     """The mean ink profile of each letter across the rows and the columns of its ink box (where A's bar
     lies, how high H's is) is near the real one."""
-    from hw5lib.ink_measures import ink_profiles
+    from hw5lib.standin.ink_measures import ink_profiles
 
     real, real_labels = real_letters
     labels = np.argmax(full_standin.valid_labels, axis=1)

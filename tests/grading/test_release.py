@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -68,6 +69,20 @@ def test_the_release_holds_no_grading_code_or_reference(released):
     assert "isolation.py" not in names and not (root / "release" / "hw5" / "reference").exists()
     assert not (root / "source" / "hw5" / "reference").exists()  # the grader's networks live in grader/
     assert {p.name for p in (root / "grader").glob("*.npz")} == {"classifier.npz", "autoencoder.npz"}
+
+
+def test_the_students_hw5lib_shows_their_seven_files_and_the_helpers_only(released):
+    root, archive = released
+    package = root / "release" / "hw5" / "hw5lib"
+    top = {p.name for p in package.glob("*.py")}
+    own = {Path(rel).name for rel in student_files()}
+    assert len(own) == 7 and own <= top
+    # what the notebooks import beside the student's files; the stand-in's drawing lives one level down
+    assert top - own == {"__init__.py", "checks.py", "cli.py", "config.py", "data.py", "gradcheck.py", "images.py",
+                         "ocr_eval.py", "ocr_model.py", "pages.py", "pca.py", "plots.py", "toydata.py", "weights.py"}
+    assert {p.name for p in (package / "standin").glob("*.py")} == {
+        "__init__.py", "synth.py", "hand_fonts.py", "centre_lines.py", "ink_measures.py"}
+    assert "hw5/hw5lib/standin/synth.py" in zipfile.ZipFile(archive).namelist()
 
 
 def test_release_is_verified_zipped_and_configured(released):

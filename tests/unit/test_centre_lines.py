@@ -1,10 +1,10 @@
-"""hw5lib.centre_lines: outline glyphs filled, thinned and traced to strokes, on a font built by the tests
+"""hw5lib.standin.centre_lines: outline glyphs filled, thinned and traced to strokes, on a font built by the tests
 (tests/unit/conftest.py)."""
 
 import numpy as np
 import pytest
 
-from hw5lib import centre_lines
+from hw5lib.standin import centre_lines
 
 
 def test_fill_follows_non_zero_winding(font):

@@ -1,4 +1,4 @@
-"""hw5lib.hand_fonts: fetching font packages (from a registry on 127.0.0.1), the missing-font message and
+"""hw5lib.standin.hand_fonts: fetching font packages (from a registry on 127.0.0.1), the missing-font message and
 the table of traced centre lines."""
 
 import hashlib
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hw5lib import centre_lines, hand_fonts
+from hw5lib.standin import centre_lines, hand_fonts
 
 
 def npm_package(path: Path, name: str, font: str) -> str:

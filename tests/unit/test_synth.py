@@ -1,9 +1,9 @@
-"""The handwriting-like character generator (hw5lib.synth)."""
+"""The handwriting-like character generator (hw5lib.standin.synth)."""
 
 import numpy as np
 import pytest
 
-from hw5lib import synth
+from hw5lib.standin import synth
 from hw5lib.data import CLASS_NAMES
 
 

@@ -1,7 +1,7 @@
 """Handwriting-like characters drawn from vector stroke fonts: the offline stand-in for NIST36.
 
 Every character is a glyph of a Hershey stroke font, the centre line of a glyph of a handwriting font
-(hw5lib.hand_fonts), or a hand-print form (upper or lower case for letters), whose strokes are distorted
+(hw5lib.standin.hand_fonts), or a hand-print form (upper or lower case for letters), whose strokes are distorted
 the way hands differ: stroke ends and corners moved (curves between them follow smoothly), the letter's
 middle bent to where real hands put it, slant, rotation, aspect, a smooth elastic warp, wobble along each
 stroke and small offsets between strokes. The strokes are then drawn with a round pen of random width at
@@ -23,14 +23,14 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from hw5lib import hand_fonts
+from hw5lib.standin import hand_fonts
 from hw5lib.data import CLASS_NAMES
 
 
 # Hershey fonts and how often each is drawn. Script capitals are too ornate to pass for print, so the
 # script font only lends its lower-case letters (see _glyph_choices).
 FONT_WEIGHTS = {"futural": 3.0, "rowmans": 2.0, "futuram": 1.0, "timesi": 0.3, "scripts": 0.8}
-# How often the handwriting fonts (hw5lib.hand_fonts) are drawn, all of them together, on the scale of
+# How often the handwriting fonts (hw5lib.standin.hand_fonts) are drawn, all of them together, on the scale of
 # FONT_WEIGHTS. Chosen with benchmarks/bench_standin.py: 5 read the real letters no better than 4 and made the
 # stand-in's own validation harder; 2.5 or 3 read them a little worse.
 HAND_FONTS_WEIGHT = 4.0
@@ -381,7 +381,7 @@ def render(style: Style, rng: np.random.Generator, shape: tuple[int, int] = (32,
 
 def generator_source() -> bytes:
     """The source code that decides what is drawn: this module and the handwriting fonts' two modules."""
-    from hw5lib import centre_lines
+    from hw5lib.standin import centre_lines
 
     modules = (sys.modules[__name__], hand_fonts, centre_lines)
     return b"".join(Path(module.__file__).read_bytes() for module in modules)

@@ -4,7 +4,7 @@ The fonts are handwriting families of Google Fonts as the fontsource project pac
 registry, under the SIL Open Font License; each package is pinned by version and SHA-256. `hw5 data fonts`
 (which the Makefile runs when it sets up the environment) downloads them with pooch into the fonts folder
 (HW5_FONTS, or ``fonts`` in the user cache) with each font's licence. The stand-in draws the glyphs' centre
-lines (hw5lib.centre_lines) with its own pen; the centre lines are traced once per machine and kept beside
+lines (hw5lib.standin.centre_lines) with its own pen; the centre lines are traced once per machine and kept beside
 the fonts, keyed by the tracing code, so a change to it traces them again.
 """
 
@@ -129,7 +129,7 @@ def _require_fonts(fonts: dict[str, str]) -> None:
 
 def table_path(chars: str, fonts: dict[str, str] | None = None) -> Path:
     """The file of traced centre lines for these fonts and characters, keyed by the tracing code."""
-    from hw5lib import centre_lines
+    from hw5lib.standin import centre_lines
 
     fonts = fonts or HAND_FONTS
     digest = hashlib.sha256(Path(centre_lines.__file__).read_bytes())
@@ -138,7 +138,7 @@ def table_path(chars: str, fonts: dict[str, str] | None = None) -> Path:
 
 
 def _trace_font(args: tuple) -> list[tuple[str, str, list[np.ndarray]]]:
-    from hw5lib import centre_lines
+    from hw5lib.standin import centre_lines
 
     path, name, chars = args
     out = []
@@ -155,7 +155,7 @@ def trace_fonts(chars: str, fonts: dict[str, str] | None = None, workers: int | 
     """Trace the centre lines of ``chars`` in every font (once; later calls find the file) and save them."""
     from tqdm.auto import tqdm
 
-    from hw5lib import centre_lines
+    from hw5lib.standin import centre_lines
 
     fonts = fonts or HAND_FONTS
     target = table_path(chars, fonts)
