@@ -5,7 +5,8 @@
     collect    copy submissions from an LMS export (a folder of per-student zips or folders)
     autograde  grade the collected submissions, --jobs at a time: a trusted grader decides the points while the
                submission's code runs in a bubblewrap sandbox; nbgrader runs the notebooks (sandboxed too)
-    export     write grades.csv (automatic points per question), print the table and where the feedback is
+    export     write grades.csv (automatic and manual points per question, totals over the handout, written
+               answers still waiting) and grades_lms.csv, print the table, update the summary pages
     samples    add sample submissions (planted bugs, alternative solutions, hostile code)
     selftest   forecast the samples' grades without nbgrader: each bug must cost its own question only
     demo       all of it on two sample submissions: the reference solution and the blank release
@@ -22,12 +23,15 @@ from grading.course import ASSIGNMENT, build_course, release
 
 
 def _export(root: Path) -> None:
-    grades = report.question_table(root)
-    csv_path = report.write_csv(grades, root / "grades.csv", report.problems(root))
-    print(report.format_table(grades))
+    table = report.grade_table(root)
+    csv_path = report.write_csv(table, root / "grades.csv")
+    lms_path = report.write_lms_csv(table, root / "grades_lms.csv")
+    report.write_summaries(root, table)
+    print(report.format_table(table))
     for student, problem in report.problems(root).items():
         print(f"  {student}: {problem}")
-    print(f"\ngrades: {csv_path}\nfeedback: {root / 'feedback'}/<student>/{ASSIGNMENT}/summary.html and one page per notebook")
+    print(f"\ngrades: {csv_path} (every point), {lms_path} (id and total, for an LMS gradebook import)\n"
+          f"feedback: {root / 'feedback'}/<student>/{ASSIGNMENT}/summary.html and one page per notebook")
 
 
 def _limits(args: argparse.Namespace) -> autograde.Limits:
@@ -76,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         step.add_argument("--unsandboxed", action="store_true",
                           help="grade without bubblewrap where it cannot run (the submission's code then runs as you, "
                                "with the network and your files; recorded in every result)")
-    steps.add_parser("export", help="write grades.csv, print the table and where the feedback is")
+    steps.add_parser("export", help="write grades.csv (every point) and grades_lms.csv (id, total), print the "
+                     "table and update each student's summary.html")
     sample_step = steps.add_parser("samples", help="add sample submissions (planted bugs, alternative solutions, "
                                    "hostile code) to submitted/ to test the autograder")
     sample_step.add_argument("names", nargs="*", help="sample names (default: all); see grading/samples.py")

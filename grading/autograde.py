@@ -381,28 +381,47 @@ def _merge_into_gradebook(course_db: Path, result: Result) -> None:
         gradebook.db.commit()
 
 
-def summary_html(result: Result) -> str:
-    """The student's page: points per question, every failing check's message, warnings, prints, what was stopped."""
+def summary_html(result: Result, table: dict | None = None) -> str:
+    """The student's page: points per question, every failing check's message, warnings, prints, what was stopped.
+
+    ``table``: the export's part for this student (``grading.report.table_part``): the written answers' manual
+    points and which still wait for a grader, and the whole handout's total.
+    """
     from html import escape
 
     from grading.points import question_of
 
-    per_question: dict[str, list[float]] = {}
-    for gid, (score, maximum) in result.scores.items():
-        row = per_question.setdefault(question_of(gid), [0.0, 0.0])
-        row[0] += score
-        row[1] += maximum
-    rows = "".join(f"<tr><td>{q}</td><td>{s:g} / {m:g}</td></tr>" for q, (s, m) in
-                   sorted(per_question.items(), key=lambda item: [int(x) for x in item[0][1:].split(".")]))
+    def number(value: float | None) -> str:
+        return "-" if value is None else f"{value:g}"
+
+    if table is None:
+        per_question: dict[str, list[float]] = {}
+        for gid, (score, maximum) in result.scores.items():
+            row = per_question.setdefault(question_of(gid), [0.0, 0.0])
+            row[0] += score
+            row[1] += maximum
+        rows = "".join(f"<tr><td>{q}</td><td>{s:g} / {m:g}</td></tr>" for q, (s, m) in
+                       sorted(per_question.items(), key=lambda item: [int(x) for x in item[0][1:].split(".")]))
+        rows = f"<table><tr><th>question</th><th>points</th></tr>{rows}</table>"
+        overview = (f"<p>Automatic points: {result.total:g} of {sum(m for _, m in result.scores.values()):g}. "
+                    "Written answers are graded by hand.</p>")
+    else:
+        rows = "".join(f"<tr><td>{q}</td><td>{number(auto)}</td><td>"
+                       f"{'waiting for a grader' if waiting else number(manual)}</td><td>{number((auto or 0) + (manual or 0))}"
+                       f" / {maximum:g}</td></tr>" for q, auto, manual, waiting, maximum in table["questions"])
+        rows = ("<table><tr><th>question</th><th>automatic</th><th>written (by hand)</th><th>points</th></tr>"
+                f"{rows}</table>")
+        overview = (f"<p>Points: {table['total']:g} of {table['maximum']:g} (automatic {table['automatic']:g}, "
+                    f"written answers {table['manual']:g}"
+                    + (f"; {table['waiting']} written answer(s) still wait for a grader and count 0 until then"
+                       if table["waiting"] else "") + ").</p>")
 
     def items(values: list[str], empty: str = "none") -> str:
         return "".join(f"<li>{escape(v)}</li>" for v in values) or f"<li>{empty}</li>"
 
     failed = "".join(f"<li><code>{escape(g)}</code>: {escape(e)}</li>" for g, e in sorted(result.failed_cells.items()))
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>hw5: {escape(result.student)}</title></head>"
-            f"<body><h1>hw5 automatic grading: {escape(result.student)}</h1>"
-            f"<p>Automatic points: {result.total:g} of {sum(m for _, m in result.scores.values()):g}. "
-            f"Written answers are graded by hand.</p><table><tr><th>question</th><th>points</th></tr>{rows}</table>"
+            f"<body><h1>hw5 grading: {escape(result.student)}</h1>{overview}{rows}"
             f"<h2>Checks that failed</h2><ul>{failed or '<li>none</li>'}</ul>"
             f"<h2>Problems with the run</h2><ul>{items(result.reasons)}</ul>"
             "<h2>Warnings your code raised</h2><p>They cost no points; fix them before the libraries change."
@@ -411,9 +430,3 @@ def summary_html(result: Result) -> str:
             "<h2>Attempts on the grader that were stopped</h2><p>Your code runs in a sandbox and the points are "
             f"decided outside it, so these had no effect.</p><ul>{items(result.stopped)}</ul>"
             "<p>The notebooks' own feedback pages beside this one show your executed notebooks.</p></body></html>")
-
-
-def automatic_scores(root: Path) -> dict[str, dict[str, tuple[float, float]]]:
-    """{student: {grade_id: (score, max)}} of every automatically graded cell, from the stored results."""
-    return {student: {gid: (s, m) for gid, (s, m) in result.scores.items()}
-            for student, result in load_results(root).items()}

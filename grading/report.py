@@ -1,59 +1,177 @@
-"""The grade table (CSV, one column per handout question) and the students' feedback."""
+"""The grade table: every point of the handout per student and question, automatic and manual.
+
+Automatic points come from the trusted grader's results (an instructor's override of one in formgrader wins);
+manual points are the written answers graded in formgrader, read from ``gradebook.db``. A written answer with
+no manual score yet is *waiting* and counts zero until graded. ``export`` writes ``grades.csv`` (everything),
+``grades_lms.csv`` (an id column and one points column, for a learning-management system's gradebook import),
+prints the table and rewrites each student's ``summary.html`` with the same numbers.
+"""
 
 from __future__ import annotations
 
 import csv
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.autograde import automatic_scores, load_results
+from grading.autograde import load_results, scrub_paths, summary_html
+from grading.course import ASSIGNMENT
 from grading.points import question_of
 
+LMS_COLUMN = "hw5"
 
-GradeTable = tuple[list[str], dict[str, dict[str, float]], dict[str, float]]
+
+@dataclass
+class Row:
+    """One student's points by question."""
+
+    automatic: dict[str, float] = field(default_factory=dict)
+    manual: dict[str, float] = field(default_factory=dict)
+    waiting: list[str] = field(default_factory=list)  # grade_ids of written answers no grader has scored yet
+    problems: str = ""
+
+    @property
+    def automatic_total(self) -> float:
+        return sum(self.automatic.values())
+
+    @property
+    def manual_total(self) -> float:
+        return sum(self.manual.values())
+
+    @property
+    def total(self) -> float:
+        return self.automatic_total + self.manual_total
+
+    def points(self, question: str) -> float:
+        return self.automatic.get(question, 0.0) + self.manual.get(question, 0.0)
 
 
-def question_table(root: Path) -> GradeTable:
-    """(questions, {student: {question: automatic score}}, {question: automatic maximum}) from the gradebook."""
-    scores = automatic_scores(root)
-    maxima: dict[str, float] = {}
-    for gid, (_, maximum) in next(iter(scores.values()), {}).items():  # every student has the same cells
-        maxima[question_of(gid)] = maxima.get(question_of(gid), 0.0) + maximum
-    table: dict[str, dict[str, float]] = {}
-    for student, cells in sorted(scores.items()):
-        row = table.setdefault(student, {})
-        for gid, (score, _) in cells.items():
-            row[question_of(gid)] = row.get(question_of(gid), 0.0) + score
-    questions = sorted(maxima, key=lambda q: [int(part) for part in q[1:].split(".")])
-    return questions, table, maxima
+@dataclass
+class GradeTable:
+    """The handout's questions in order, their automatic and manual maxima, and a row per graded student."""
+
+    questions: list[str]
+    automatic_max: dict[str, float]
+    manual_max: dict[str, float]
+    rows: dict[str, Row]
+
+    @property
+    def maximum(self) -> float:
+        return sum(self.automatic_max.values()) + sum(self.manual_max.values())
+
+    def question_max(self, question: str) -> float:
+        return self.automatic_max.get(question, 0.0) + self.manual_max.get(question, 0.0)
+
+
+def _order(question: str) -> list[int]:
+    return [int(part) for part in question[1:].split(".")]
+
+
+def grade_table(root: Path) -> GradeTable:
+    """Every graded student's points per question from the results and the course gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    results = load_results(root)
+    automatic_max: dict[str, float] = {}
+    manual_max: dict[str, float] = {}
+    rows: dict[str, Row] = {}
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        warnings.simplefilter("ignore")  # SQLAlchemy warns about nbgrader's own session use
+        cells = [(cell.name, cell.cell_type == "code", float(cell.max_score))
+                 for notebook in gradebook.find_assignment(ASSIGNMENT).notebooks for cell in notebook.grade_cells]
+        for name, automatic, maximum in cells:
+            maxima = automatic_max if automatic else manual_max
+            maxima[question_of(name)] = maxima.get(question_of(name), 0.0) + maximum
+        for student, result in sorted(results.items()):
+            row = rows[student] = Row(problems="; ".join(result.reasons))
+            try:
+                submission = gradebook.find_submission(ASSIGNMENT, student)
+                grades = {grade.name: grade for notebook in submission.notebooks for grade in notebook.grades}
+            except MissingEntry:
+                grades = {}
+            for name, automatic, _ in cells:
+                question, grade = question_of(name), grades.get(name)
+                manual_score = None if grade is None else grade.manual_score
+                if automatic:
+                    score = float(manual_score) if manual_score is not None else result.scores.get(name, [0.0])[0]
+                    row.automatic[question] = row.automatic.get(question, 0.0) + score
+                elif manual_score is None:
+                    row.waiting.append(name)
+                else:
+                    row.manual[question] = row.manual.get(question, 0.0) + float(manual_score)
+    questions = sorted(set(automatic_max) | set(manual_max), key=_order)
+    return GradeTable(questions, automatic_max, manual_max, rows)
+
+
+def _atomic_csv(path: Path, header: list[str], lines: list[list[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(lines)
+    tmp.replace(path)  # a reader sees the old table or the new one
+    return path
+
+
+def write_csv(table: GradeTable, path: Path) -> Path:
+    """grades.csv: per question the automatic and the manual points, the totals, and what still waits."""
+    columns = [(q, "automatic") for q in table.questions if q in table.automatic_max]
+    columns += [(q, "manual") for q in table.questions if q in table.manual_max]
+    columns.sort(key=lambda c: (_order(c[0]), c[1]))
+    header = ["student", *(f"{q} {kind} (of {(table.automatic_max if kind == 'automatic' else table.manual_max)[q]:g})"
+                           for q, kind in columns),
+              "automatic", "manual", "total", "maximum", "written answers waiting", "problems"]
+    lines = []
+    for student, row in table.rows.items():
+        values = [row.automatic.get(q, 0.0) if kind == "automatic" else row.manual.get(q, 0.0) for q, kind in columns]
+        lines.append([student, *(f"{v:g}" for v in values), f"{row.automatic_total:g}", f"{row.manual_total:g}",
+                      f"{row.total:g}", f"{table.maximum:g}", " ".join(row.waiting), row.problems])
+    return _atomic_csv(path, header, lines)
+
+
+def write_lms_csv(table: GradeTable, path: Path) -> Path:
+    """grades_lms.csv: one row per student, the id and the whole handout's points (LMS gradebook import)."""
+    return _atomic_csv(path, ["student_id", LMS_COLUMN], [[s, f"{row.total:g}"] for s, row in table.rows.items()])
+
+
+def format_table(table: GradeTable) -> str:
+    """The table for the terminal: points per question (a * where a written answer waits), and the totals."""
+    head = f"{'student':<14}" + "".join(f"{q:>8}" for q in table.questions)
+    head += f"{'auto':>7}{'manual':>8}{'total':>8}  waiting"
+    lines = [head, f"{'(maximum)':<14}" + "".join(f"{table.question_max(q):>8g}" for q in table.questions)
+             + f"{sum(table.automatic_max.values()):>7g}{sum(table.manual_max.values()):>8g}{table.maximum:>8g}"]
+    for student, row in table.rows.items():
+        waiting = {question_of(name) for name in row.waiting}
+        cells = "".join(f"{f'{row.points(q):g}' + ('*' if q in waiting else ''):>8}" for q in table.questions)
+        lines.append(f"{student:<14}{cells}{row.automatic_total:>7g}{row.manual_total:>8g}{row.total:>8g}  "
+                     f"{len(row.waiting)}")
+    lines.append("* a written answer of that question waits for a grader (formgrader); it counts 0 until graded")
+    return "\n".join(lines)
+
+
+def write_summaries(root: Path, table: GradeTable) -> None:
+    """Rewrite every student's summary.html with the table's numbers (manual grades included)."""
+    results = load_results(root)
+    for student, row in table.rows.items():
+        folder = root / "feedback" / student / ASSIGNMENT
+        if student in results and folder.is_dir():
+            page = summary_html(results[student], table_part(table, row))
+            tmp = folder / "summary.html.tmp"
+            tmp.write_text(scrub_paths(page, root, root / "results"))
+            tmp.replace(folder / "summary.html")
+
+
+def table_part(table: GradeTable, row: Row) -> dict:
+    """What summary.html shows of the table: per question automatic, manual and waiting, and the totals."""
+    waiting = {question_of(name) for name in row.waiting}
+    return {"questions": [(q, row.automatic.get(q) if q in table.automatic_max else None,
+                           row.manual.get(q) if q in table.manual_max else None, q in waiting, table.question_max(q))
+                          for q in table.questions],
+            "automatic": row.automatic_total, "manual": row.manual_total, "total": row.total,
+            "maximum": table.maximum, "waiting": len(row.waiting)}
 
 
 def problems(root: Path) -> dict[str, str]:
     """{student: the reasons of their run} for the submissions whose grading met a problem."""
     return {student: "; ".join(result.reasons) for student, result in load_results(root).items() if result.reasons}
-
-
-def write_csv(grades: GradeTable, path: Path, notes: dict[str, str] | None = None) -> Path:
-    """Write the automatic grades per question and in total, one row per student, with any problems of the run."""
-    questions, table, maxima = grades
-    notes = notes or {}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", *questions, "automatic total", "automatic maximum", "problems"])
-        for student, row in table.items():
-            writer.writerow([student, *(f"{row.get(q, 0.0):g}" for q in questions),
-                             f"{sum(row.values()):g}", f"{sum(maxima.values()):g}", notes.get(student, "")])
-    tmp.replace(path)
-    return path
-
-
-def format_table(grades: GradeTable) -> str:
-    """The grade table as text for the terminal."""
-    questions, table, maxima = grades
-    head = f"{'student':<14}" + "".join(f"{q:>7}" for q in questions) + f"{'total':>9}"
-    lines = [head, f"{'(maximum)':<14}" + "".join(f"{maxima[q]:>7g}" for q in questions) + f"{sum(maxima.values()):>9g}"]
-    for student, row in table.items():
-        lines.append(f"{student:<14}" + "".join(f"{row.get(q, 0.0):>7g}" for q in questions)
-                     + f"{sum(row.values()):>9g}")
-    return "\n".join(lines)

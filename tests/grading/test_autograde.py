@@ -143,11 +143,13 @@ def test_scores_reach_the_course_gradebook_and_the_csv(course_root, results):
             gradebook_scores[submission.student.id] = sum(
                 grade.auto_score or 0 for nb in submission.notebooks for grade in nb.grades if grade.cell_type == "code")
     assert gradebook_scores == {student: result.total for student, result in results.items()}
-    grades = report.question_table(course_root)
-    path = report.write_csv(grades, course_root / "grades.csv", report.problems(course_root))
+    table = report.grade_table(course_root)
+    path = report.write_csv(table, course_root / "grades.csv")
     rows = path.read_text().splitlines()
-    assert rows[0].startswith("student,Q1.4,Q1.6,Q2.1.2") and rows[0].endswith("automatic maximum,problems")
-    assert any(row.startswith("reference,") and ",77,77," in row for row in rows)
+    assert rows[0].startswith("student,Q1.1 manual (of 3),Q1.2.1 manual (of 1)")
+    assert rows[0].endswith("automatic,manual,total,maximum,written answers waiting,problems")
+    assert table.rows["reference"].automatic_total == 77 and table.rows["reference"].total == 77  # none graded by hand
+    assert any(row.startswith("reference,") and ",77,0,77,127," in row for row in rows)
 
 
 @pytest.mark.parametrize("attack", WHOLE_FLOW_ATTACKS)
