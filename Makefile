@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test venv fonts sandbox bench sweep release clean
+.PHONY: demo test venv fonts sandbox browser lab bench sweep release clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,23 @@ sandbox:
 	         "python -m grading autograde needs --unsandboxed" >&2; \
 	  fi; }
 
+# Chromium and its WebDriver from Debian's packages, for the browser tests (tests/browser): installed with apt
+# where we are root, else explained (those tests are then skipped). Nothing downloads a browser at run time.
+browser:
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver (the browser tests) with apt-get"; \
+	    (apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null && apt-get install -y -qq chromium chromium-driver >/dev/null)); \
+	  else \
+	    echo "chromium and chromium-driver are missing: install them (Debian/Ubuntu: sudo apt-get install" \
+	         "chromium chromium-driver); until then the browser tests are skipped" >&2; \
+	  fi; }
+
+# JupyterLab on the instructor's notebooks (notebooks/) with the project's environment.
+lab: fonts
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
 # The stand-in's handwriting fonts, fetched once into the user cache (a quick check after that).
 fonts: $(STAMP)
 	$(VENV)/bin/hw5 data fonts
@@ -40,7 +57,7 @@ demo: fonts sandbox
 	$(VENV)/bin/hw5 demo --out build/demo
 	$(PY) -m grading --course build/demo/course demo
 
-test: fonts sandbox
+test: fonts sandbox browser
 	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest
 
 release: fonts

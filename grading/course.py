@@ -17,6 +17,8 @@ CONFIG_TEMPLATE = '''\
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "hw5"
+# the release/collect exchange of a shared JupyterHub is not used: submissions come in with `collect`
+c.Exchange.root = {root!r} + "/exchange"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 # Student-fillable files stay the student's at autograde time; every other file is replaced by the
 # instructor's copy (from pyproject.toml [tool.hw5.student-files]).

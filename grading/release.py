@@ -40,7 +40,8 @@ def strip_solutions(source: str, where: str = "<file>") -> str:
             inside = True
             indent = begin.group(1)
             out.append(f"{indent}# YOUR CODE HERE\n")
-            out.append(f'{indent}raise NotImplementedError("write {function}: see its docstring and the notebook")\n')
+            place = f" in {where}" if where != "<file>" else ""
+            out.append(f'{indent}raise NotImplementedError("write {function}{place}: see its docstring and the notebook")\n')
         elif end:
             if not inside:
                 raise ValueError(f"{where}:{number}: '### END SOLUTION' without a region to end")

@@ -246,9 +246,9 @@ ATTACKS = [
          "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)\n"
          "np.array_equal = lambda *a, **k: True\n_testing.assert_allclose = lambda *a, **k: None\n"
          "_testing.assert_array_equal = lambda *a, **k: None\n"),
-        ("hw5lib/nn.py", 'raise NotImplementedError("write sigmoid: see its docstring and the notebook")',
+        ("hw5lib/nn.py", 'raise NotImplementedError("write sigmoid in hw5lib/nn.py: see its docstring and the notebook")',
          "return np.zeros_like(np.asarray(x, dtype=float))"),
-        ("hw5lib/nn.py", 'raise NotImplementedError("write softmax: see its docstring and the notebook")',
+        ("hw5lib/nn.py", 'raise NotImplementedError("write softmax in hw5lib/nn.py: see its docstring and the notebook")',
          "return np.zeros_like(np.asarray(x, dtype=float))")),
      "the blank release (sigmoid and softmax return zeros) that makes NumPy's comparison helpers say yes",
      base="blank", stopped=("numpy.allclose", "numpy.testing.assert_allclose")),

@@ -1,5 +1,5 @@
-"""Shared test settings and fixtures: figures never open a window; the stand-in, the reading network and a
-local web server."""
+"""Shared test settings and fixtures: figures never open a window; the stand-in, the reading network, the
+released course, a local web server and a browser."""
 
 import functools
 import http.server
@@ -7,6 +7,8 @@ import threading
 
 import matplotlib
 import pytest
+
+from lab_browser import browser  # noqa: F401 - the browser tests' Chromium, shared by tests/browser and grading
 
 matplotlib.use("Agg")
 
@@ -25,6 +27,17 @@ def reading_params(full_standin):
     from hw5lib import data, ocr_model
 
     return ocr_model.reading_network(data.standin_folder() / "q3_reference.npz", progress=False)
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory, full_standin):
+    """A course folder with source, grader networks, release and gradebook (built once per session)."""
+    from grading import course
+
+    root = tmp_path_factory.mktemp("course")
+    course.build_course(root)
+    course.release(root)
+    return root
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""A released course folder shared by the grading tests (built once per session, about 15 s), and a watch on
-what attack samples might reach outside their sandbox."""
+"""The course graded once per session by the whole flow (``course_root``, ``results``), and a watch on what
+attack samples might reach outside their sandbox."""
 
 import os
 import socket
@@ -9,18 +9,36 @@ from pathlib import Path
 
 import pytest
 
-from grading import course
-
 ATTACK_PORTS = range(47800, 47830)  # the ports grading.samples' attack_network tries
 
 
 @pytest.fixture(scope="session")
-def released_course(tmp_path_factory, full_standin):
-    """A course folder with source, grader networks, release and gradebook."""
-    root = tmp_path_factory.mktemp("course")
-    course.build_course(root)
-    course.release(root)
-    return root
+def course_root(released_course, attack_watch):
+    """The session's course with the reference, the blank release, samples and attacks graded (jobs 2)."""
+    from grading import autograde, samples
+    from grading.course import ASSIGNMENT
+    from whole_flow import LIMITS, SAMPLED, WHOLE_FLOW_ATTACKS
+
+    autograde.add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
+    autograde.add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
+    samples.add_samples(released_course, SAMPLED + WHOLE_FLOW_ATTACKS)
+    attack_watch.before(released_course)
+    # graded as an instructor without HW5_STANDIN would: the kernels then say that the stand-in is used, and
+    # that line must never reach a grade cell's stderr (nbgrader gives no points to such a cell)
+    forced = os.environ.pop("HW5_STANDIN", None)
+    try:
+        autograde.autograde(released_course, jobs=2, limits=LIMITS, progress=False)
+    finally:
+        if forced is not None:
+            os.environ["HW5_STANDIN"] = forced
+    return released_course
+
+
+@pytest.fixture(scope="session")
+def results(course_root):
+    from grading import autograde
+
+    return autograde.load_results(course_root)
 
 
 def _grading_processes() -> set[int]:

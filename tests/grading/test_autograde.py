@@ -14,38 +14,10 @@ import pytest
 from grading import autograde, report, samples, sandbox
 from grading.course import ASSIGNMENT
 from grading.points import load_points, question_of
-
-LIMITS = autograde.Limits(cell_timeout=30, submission_seconds=480, memory_gb=6)
-SAMPLED = ["grad_W_transposed", "alternative_noisy", *[s.name for s in samples.HOSTILE]]
-# attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
-# others, which act in the worker alone, are graded by the trusted grader in test_samples.py
-WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_daemon", "attack_network", "attack_poisons_cache"]
-MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
+from whole_flow import LIMITS, MANUAL, SAMPLED, WHOLE_FLOW_ATTACKS
 
 pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
-
-
-@pytest.fixture(scope="module")
-def course_root(released_course, attack_watch):
-    autograde.add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
-    autograde.add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
-    samples.add_samples(released_course, SAMPLED + WHOLE_FLOW_ATTACKS)
-    attack_watch.before(released_course)
-    # graded as an instructor without HW5_STANDIN would: the kernels then say that the stand-in is used, and
-    # that line must never reach a grade cell's stderr (nbgrader gives no points to such a cell)
-    forced = os.environ.pop("HW5_STANDIN", None)
-    try:
-        autograde.autograde(released_course, jobs=2, limits=LIMITS, progress=False)
-    finally:
-        if forced is not None:
-            os.environ["HW5_STANDIN"] = forced
-    return released_course
-
-
-@pytest.fixture(scope="module")
-def results(course_root):
-    return autograde.load_results(course_root)
 
 
 def lost(result: autograde.Result) -> set[str]:

@@ -32,6 +32,8 @@ def test_a_region_becomes_a_stub_that_keeps_signature_docstring_and_given_code()
     assert 'def area(w, h):\n    """Area of a w x h rectangle."""' in out
     assert 'raise ValueError("negative width")' in out
     assert '    raise NotImplementedError("write area: see its docstring and the notebook")' in out
+    named = strip_solutions(SAMPLE, "hw5lib/shapes.py")  # the release names the file to fill
+    assert '    raise NotImplementedError("write area in hw5lib/shapes.py: see its docstring and the notebook")' in named
     assert "result = w * h" not in out and "SOLUTION" not in out
     assert "def given():\n    return 1" in out
     namespace = {}

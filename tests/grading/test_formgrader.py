@@ -1,0 +1,108 @@
+"""The instructor's day in a real browser: formgrader (nbgrader's JupyterLab extension) opens the course the
+whole flow graded, lists its autograded submissions and shows a student's written answer; a score typed in
+the browser lands in gradebook.db and in the exported tables with the whole handout's total."""
+
+import csv
+import time
+import warnings
+
+import pytest
+
+from grading import autograde, sandbox
+from grading.__main__ import main
+from grading.course import ASSIGNMENT
+from lab_browser import LabServer, click_menu, screenshot, wait_for
+
+STUDENT = "alternative_noisy"  # every automatic point (77), no written answer graded before this test
+CELL, SCORE = "q1_1", 2.5  # a written answer of 3 points
+
+pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+
+
+def manual_score(root, student, grade_id):
+    from nbgrader.api import Gradebook
+
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        warnings.simplefilter("ignore")
+        for notebook in gradebook.find_submission(ASSIGNMENT, student).notebooks:
+            for grade in notebook.grades:
+                if grade.name == grade_id:
+                    return grade.manual_score
+    raise LookupError(grade_id)
+
+
+def _answer(root, student, grade_id):
+    import nbformat
+
+    notebook = nbformat.read(root / "submitted" / student / ASSIGNMENT / "01_theory.ipynb", as_version=4)
+    return next(c.source for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def click_link(driver, text):
+    """Click the link or button of formgrader's page whose text is ``text`` (waiting for it to appear)."""
+    link = wait_for(driver, "return Array.from(document.querySelectorAll('a, button')).find(a => "
+                            f"a.textContent.trim() === {text!r})", 20, f"the link {text!r}")
+    driver.execute_script("arguments[0].click()", link)
+
+
+def test_a_manual_grade_entered_in_formgrader_reaches_the_grade_table(course_root, results, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    assert results[STUDENT].total == 77 and manual_score(course_root, STUDENT, CELL) is None
+    graded = sorted(p.name for p in (course_root / "autograded").iterdir())
+    server = LabServer(course_root, tmp_path / "lab", cwd=course_root)
+    try:
+        browser.get(server.page("lab"))
+        wait_for(browser, "return !!(window.jupyterapp && document.querySelector('.lm-MenuBar-item'))", 60, "lab")
+        click_menu(browser, "Nbgrader", "nbgrader:open-formgrader")
+        browser.switch_to.frame(wait_for(browser, "return document.querySelector('iframe')", 30, "formgrader"))
+        wait_for(browser, "return document.body && document.body.innerText.includes('Manage Assignments')", 30,
+                 "formgrader's page")
+        click_link(browser, "Manage Assignments")
+        count = wait_for(browser, "return Array.from(document.querySelectorAll('a')).find(a => a.href.endsWith("
+                                  f"'/formgrader/manage_submissions/{ASSIGNMENT}'))", 20, "the submissions count")
+        assert count.text.strip() == str(len(graded))  # every autograded submission is listed
+        click_link(browser, count.text.strip())
+        listed = wait_for(browser, f"return document.body.innerText.includes({STUDENT!r}) && document.body.innerText",
+                          20, "the submissions table")
+        assert all(student in listed for student in graded)
+        click_link(browser, "Manual Grading")
+        click_link(browser, ASSIGNMENT)
+        click_link(browser, "01_theory")
+        wait_for(browser, "return document.body.innerText.includes('Submission #')", 20, "the notebook's submissions")
+        click_link(browser, "Show All Names")
+        search = wait_for(browser, "return document.querySelector('input[type=search]')", 20, "the search field")
+        search.send_keys(STUDENT)  # the table shows ten submissions a page
+        row = wait_for(browser, "return Array.from(document.querySelectorAll('tr')).find(r => r.innerText.includes("
+                                f"{STUDENT!r}))", 20, f"{STUDENT}'s row")
+        browser.execute_script("arguments[0].querySelector('a[href*=\"/formgrader/submissions/\"]').click()", row)
+        answer = wait_for(browser, f"return document.getElementById({CELL!r}) && document.body.innerText", 30,
+                          "the submission page")
+        written = _answer(course_root, STUDENT, CELL)
+        plain = max((part.strip() for part in written.split("$")[::2]), key=len)  # words outside the maths
+        assert "Student's answer" in answer and len(plain) > 20 and plain in answer, plain
+        box = browser.find_element(By.ID, CELL)
+        box.clear()
+        box.send_keys(str(SCORE), Keys.TAB)  # formgrader saves the score when the field loses focus
+        deadline = time.monotonic() + 20
+        while manual_score(course_root, STUDENT, CELL) != SCORE and time.monotonic() < deadline:
+            time.sleep(0.3)
+        browser.switch_to.default_content()
+        screenshot(browser, "formgrader")
+    finally:
+        browser.switch_to.default_content()
+        server.stop()
+    assert manual_score(course_root, STUDENT, CELL) == SCORE
+
+    assert main(["--course", str(course_root), "export"]) == 0
+    with open(course_root / "grades.csv", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["student"] == STUDENT)
+    assert row["Q1.1 manual (of 3)"] == "2.5" and row["manual"] == "2.5" and row["automatic"] == "77"
+    assert row["total"] == "79.5" and row["maximum"] == "127" and "q1_1" not in row["written answers waiting"]
+    with open(course_root / "grades_lms.csv", newline="") as fh:
+        assert [STUDENT, "79.5"] in list(csv.reader(fh))
+    page = (course_root / "feedback" / STUDENT / ASSIGNMENT / "summary.html").read_text()
+    assert "79.5 of 127" in page
+    assert autograde.load_result(course_root, STUDENT).total == 77  # the automatic result itself is unchanged

@@ -1,0 +1,10 @@
+"""The submissions the whole grading flow grades once per test session (``course_root`` in conftest.py)."""
+
+from grading import autograde, samples
+
+LIMITS = autograde.Limits(cell_timeout=30, submission_seconds=480, memory_gb=6)
+SAMPLED = ["grad_W_transposed", "alternative_noisy", *[s.name for s in samples.HOSTILE]]
+# attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
+# others, which act in the worker alone, are graded by the trusted grader in test_samples.py
+WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_daemon", "attack_network", "attack_poisons_cache"]
+MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
