@@ -61,8 +61,9 @@ def bubblewrap_problem() -> str | None:
     return None
 
 
-def command(argv: list[str], mounts: list[Mount], chdir: str, env: dict[str, str], share_fds: bool = True) -> list[str]:
-    """The bwrap command line that runs ``argv`` in a sandbox with ``mounts`` (plus the system and Python)."""
+def command(argv: list[str], mounts: list[Mount], chdir: str, env: dict[str, str], mqueue: bool = False) -> list[str]:
+    """The bwrap command line that runs ``argv`` in a sandbox with ``mounts`` (plus the system and Python);
+    ``mqueue``: the sandbox's POSIX message queues visible at /dev/mqueue (so that they can be emptied)."""
     cmd = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
            "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
     for link in ("bin", "sbin", "lib", "lib64", "lib32"):
@@ -75,6 +76,8 @@ def command(argv: list[str], mounts: list[Mount], chdir: str, env: dict[str, str
                 "hosts", "fonts", "mime.types"):
         cmd += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    if mqueue:
+        cmd += ["--mqueue", "/dev/mqueue"]
     for mount in _python_mounts() + mounts:
         cmd += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.inside]
     cmd += ["--chdir", chdir, "--clearenv"]

@@ -94,34 +94,127 @@ def _exit_description(code: int | None) -> str:
     return f"it exited with code {code} (sys.exit or os._exit in the submission?)"
 
 
-class Worker:
-    """One sandboxed worker process holding a fresh copy of the submission's package."""
+class Zygote:
+    """The sandbox of one submission's grading: its first process (``worker.py --zygote``) forks a fresh worker
+    for each grade cell, after killing the previous one and everything it started and emptying the sandbox's
+    scratch places. A worker starts in milliseconds instead of a new sandbox and interpreter per cell."""
 
     def __init__(self, grader: "Grader") -> None:
         self.grader = grader
         self.folder = Path(tempfile.mkdtemp(prefix="hw5-worker-"))
-        package = self.folder / "package"
-        shutil.copytree(grader.package, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        self.cells = self.folder / "cells"
+        self.cells.mkdir()
         tools = self.folder / "grader"
         tools.mkdir()
         for name in WORKER_FILES:
             shutil.copy2(Path(__file__).with_name(name), tools / name)
+        self.control, theirs = socket.socketpair()
+        argv = sandbox.command([sys.executable, "/grader/worker.py", "--zygote", str(theirs.fileno()), "/cells"],
+                               [sandbox.Mount(self.cells, "/cells", writable=True), sandbox.Mount(tools, "/grader")],
+                               "/tmp", sandbox.environment(), mqueue=True)
+        self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb), pass_fds=(theirs.fileno(),),
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self.count = 0
+        if self._reply(60) != b"ready":
+            self.stop()
+            raise RuntimeError("the sandbox for the submission's code did not start (is bubblewrap working?)")
+
+    def _reply(self, timeout: float) -> bytes:
+        self.control.settimeout(timeout)
+        try:
+            return self.control.recv(64)
+        except OSError:
+            return b""
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def fork(self, package: Path) -> tuple[socket.socket, int | None] | None:
+        """A channel to a fresh worker holding a new copy of ``package`` (None if the zygote is gone), and the
+        exit code of the previous worker."""
+        code = self.reset()
+        if code == "gone":
+            return None
+        self.count += 1
+        name = f"cell{self.count}"
+        shutil.copytree(package, self.cells / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         ours, theirs = socket.socketpair()
-        fd = theirs.fileno()
+        try:
+            socket.send_fds(self.control, [f"fork {name}".encode()], [theirs.fileno()])
+        except OSError:
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        return (ours, code) if self._reply(10).startswith(b"ok") else None
+
+    def reset(self) -> int | None | str:
+        """Kill the current worker and all it started, empty the cells; its exit code ('gone': no zygote)."""
+        if not self.alive():
+            return "gone"
+        try:
+            self.control.sendall(b"reset")
+        except OSError:
+            return "gone"
+        reply = self._reply(10)  # a stopped zygote (SIGSTOP from a worker) is replaced
+        for entry in self.cells.iterdir():  # nothing runs in the sandbox now
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        if not reply.startswith(b"ok"):
+            return "gone"
+        text = reply[3:].decode(errors="replace").strip()
+        return int(text) if text.lstrip("-").isdigit() else None
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.control.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Worker:
+    """One worker process holding a fresh copy of the submission's package: forked by the sandbox's zygote,
+    or (unsandboxed) a plain process of its own."""
+
+    def __init__(self, grader: "Grader") -> None:
+        self.grader, self.process, self.folder = grader, None, None
         if grader.sandboxed:
-            argv = sandbox.command([sys.executable, "/grader/worker.py", str(fd), "/hw5"],
-                                   [sandbox.Mount(package, "/hw5", writable=True), sandbox.Mount(tools, "/grader")],
-                                   "/tmp", sandbox.environment())
-            cwd, env = None, None
+            forked = None
+            for _ in range(2):  # a zygote its worker stopped or killed is replaced once
+                if grader.zygote is None or not grader.zygote.alive():
+                    if grader.zygote is not None:
+                        grader.zygote.stop()
+                    grader.zygote = Zygote(grader)
+                forked = grader.zygote.fork(grader.package)
+                if forked is not None:
+                    break
+                grader.zygote.stop()
+                grader.zygote = None
+            if forked is None:
+                raise RuntimeError("the sandbox for the submission's code could not start a worker")
+            ours = forked[0]
         else:
+            self.folder = Path(tempfile.mkdtemp(prefix="hw5-worker-"))
+            package = self.folder / "package"
+            shutil.copytree(grader.package, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            tools = self.folder / "grader"
+            tools.mkdir()
+            for name in WORKER_FILES:
+                shutil.copy2(Path(__file__).with_name(name), tools / name)
             scratch = self.folder / "scratch"
             scratch.mkdir()
-            argv = [sys.executable, str(tools / "worker.py"), str(fd), str(package)]
-            cwd, env = scratch, sandbox.environment({"HOME": str(scratch), "MPLCONFIGDIR": str(scratch / "mpl")})
-        self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb), pass_fds=(fd,),
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True)
-        theirs.close()
+            ours, theirs = socket.socketpair()
+            argv = [sys.executable, str(tools / "worker.py"), str(theirs.fileno()), str(package)]
+            env = sandbox.environment({"HOME": str(scratch), "MPLCONFIGDIR": str(scratch / "mpl")})
+            self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb), pass_fds=(theirs.fileno(),),
+                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, cwd=scratch, env=env, start_new_session=True)
+            theirs.close()
         # the grader's side tells the worker the kind and message of an error, never a traceback of its code
         self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of, side="g", traces=False)
         self.channel.on_call = grader.on_call
@@ -129,11 +222,14 @@ class Worker:
 
     def stop(self) -> int | None:
         """Kill the worker and everything it started; its exit code (None if it was still running)."""
+        self.channel.sock.close()  # a waiting worker sees the channel close and exits by itself
+        if self.process is None:  # forked by the zygote, which reports how it ended
+            code = self.grader.zygote.reset() if self.grader.zygote is not None else None
+            return code if isinstance(code, int) else None
         code = self.process.poll()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
-        self.channel.sock.close()
         shutil.rmtree(self.folder, ignore_errors=True)
         return code
 
@@ -149,7 +245,7 @@ class Grader:
         self.under_test: tuple[str, ...] = ()
         self.proxies: dict[str, object] = {}
         self.worker: Worker | None = None
-        self.spare: Worker | None = None
+        self.zygote: Zygote | None = None
         self.deadline = float("inf")
         self.forbid: list[list[str]] = []
         self.outcome = Outcome()
@@ -331,16 +427,16 @@ class Grader:
 
     def close(self) -> None:
         self._restart()
-        if self.spare is not None:
-            self.spare.stop()
-            self.spare = None
+        if self.zygote is not None:
+            self.zygote.stop()
+            self.zygote = None
 
     def fresh_worker(self) -> None:
-        """A new worker (sandbox and all) for the next grade cell: nothing the submission computed or stored while
-        one cell ran (say, answers of the reference copies it called) is there for the next. The next one is
-        started at once, so that its start overlaps this cell's work."""
+        """A new worker for the next grade cell: the previous one and all it started are killed and its copy of
+        the submission and the sandbox's scratch places emptied, so nothing it computed or stored while one cell
+        ran (say, answers of the reference copies it called) is there for the next."""
         self._restart()
-        self.worker, self.spare = self.spare or Worker(self), Worker(self)
+        self.worker = Worker(self)
 
 
 def grade_cells(source: Path) -> dict[str, str]:

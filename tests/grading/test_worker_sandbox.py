@@ -1,0 +1,92 @@
+"""A fresh worker per grade cell: what one cell's worker leaves behind in its sandbox (processes, files in
+/tmp, /dev/shm and its package, System V shared memory, POSIX message queues) is gone for the next, it cannot
+read the process that forks the workers, and a worker that kills that process costs nothing but a restart."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from grading import sandbox, trusted
+from grading.course import ASSIGNMENT
+
+pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+
+# theory.sigmoid_derivative of a submission that looks for what an earlier cell's worker left, then leaves all
+# of it for the next cell; it returns the codes of what it found (0 alone: nothing; negative: it could not
+# leave something)
+LEAVER = '''
+import ctypes, os, subprocess
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sigmoid_derivative(x):
+    libc = ctypes.CDLL(None, use_errno=True)
+    found = []
+    if os.path.exists("/tmp/left.txt"):
+        found.append(1)
+    if os.path.exists("/dev/shm/left"):
+        found.append(2)
+    if libc.shmget(4242, 0, 0) >= 0:
+        found.append(3)
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            if open(f"/proc/{pid}/cmdline", "rb").read().startswith(b"sleep"):
+                found.append(4)
+        except OSError:
+            pass
+    if os.path.exists(os.path.join(HERE, "left.txt")):
+        found.append(5)
+    if os.path.exists("/dev/mqueue/left"):
+        found.append(6)
+    try:  # the memory of the process that forks the workers
+        with open(f"/proc/{os.getppid()}/mem", "rb") as fh:
+            fh.read(1)
+        found.append(7)
+    except OSError:
+        pass
+    for path in ("/tmp/left.txt", "/dev/shm/left", os.path.join(HERE, "left.txt")):
+        with open(path, "w") as fh:
+            fh.write("an answer seen in this cell")
+    if libc.shmget(4242, 4096, 0o1000 | 0o666) < 0:  # IPC_CREAT
+        found.append(-3)  # could not leave it: the test would prove nothing
+    rt = ctypes.CDLL("librt.so.1", use_errno=True)
+    if rt.mq_open(b"/left", os.O_CREAT | os.O_RDWR, 0o666, None) < 0 or not os.path.exists("/dev/mqueue/left"):
+        found.append(-6)
+    subprocess.Popen(["sleep", "300"], start_new_session=True)  # a daemon of its own
+    if float(np.sum(x)) == 99.0:
+        os.kill(os.getppid(), 9)
+    return np.array(found + [0], dtype=float)
+'''
+
+
+@pytest.fixture
+def leaver(released_course, tmp_path):
+    package = tmp_path / "package"
+    shutil.copytree(released_course / "release" / ASSIGNMENT / "hw5lib", package / "hw5lib")
+    (package / "hw5lib" / "theory.py").write_text(LEAVER)
+    return package
+
+
+def call(grader, x):
+    grader.fresh_worker()
+    with grader.testing(("theory.sigmoid_derivative",)):
+        return list(grader.call("theory.sigmoid_derivative", (x,), {}))
+
+
+def test_nothing_a_cells_worker_leaves_reaches_the_next_cell(leaver):
+    grader = trusted.Grader(leaver, None, trusted.Limits(cell_timeout=30))
+    try:
+        assert call(grader, np.zeros(3)) == [0]
+        assert call(grader, np.zeros(3)) == [0]  # no file, segment, queue or process of the first cell is left
+        first = grader.zygote
+        try:  # this worker kills the process that forks the workers (its sandbox may end before it answers)
+            assert call(grader, np.full(3, 33.0)) == [0]
+        except trusted.SubmissionFailure as failure:
+            assert "ended while running theory.sigmoid_derivative" in str(failure)
+        assert call(grader, np.zeros(3)) == [0] and grader.zygote is not first  # replaced, nothing lost
+    finally:
+        grader.close()
