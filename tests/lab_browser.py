@@ -7,6 +7,7 @@ helpers the student and instructor tests share. Screenshots go to build/browser/
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -62,6 +63,7 @@ class LabServer:
             (settings / rel).write_text(json.dumps(values))
         for name in ("config", "runtime", "workspaces"):
             (scratch / name).mkdir(parents=True, exist_ok=True)
+        self.runtime = scratch / "runtime"  # kernels' connection files live here, so their command lines name it
         command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                    f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
                    f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
@@ -89,14 +91,41 @@ class LabServer:
     def page(self, path: str) -> str:
         return f"{self.url}/{path.lstrip('/')}{'&' if '?' in path else '?'}token={TOKEN}"
 
+    def kernel_pids(self) -> set[int]:
+        """Processes of this server's kernels (their command lines name the server's runtime folder)."""
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if str(self.runtime).encode() in (entry / "cmdline").read_bytes():
+                        found.add(int(entry.name))
+                except OSError:
+                    continue
+        return found
+
     def stop(self) -> None:
-        self.process.terminate()  # the server shuts its kernels down on the way out
+        """Shut every kernel down, then the server; nothing it started is left running."""
+        kernels = self.kernel_pids()
+        try:
+            listed = json.loads(urllib.request.urlopen(self.page("api/kernels"), timeout=10).read())
+            for kernel in listed:
+                request = urllib.request.Request(self.page(f"api/kernels/{kernel['id']}"), method="DELETE")
+                urllib.request.urlopen(request, timeout=30).read()
+        except OSError:
+            pass
+        self.process.terminate()
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, 9)
             self.process.wait()
         self.log.close()
+        deadline = time.monotonic() + 10
+        while (kernels & self.kernel_pids()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in kernels & self.kernel_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
 
 
 @pytest.fixture(scope="session")

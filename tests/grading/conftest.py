@@ -55,6 +55,16 @@ def _grading_processes() -> set[int]:
     return found
 
 
+def _command_lines(pids: set[int]) -> dict[int, str]:
+    lines = {}
+    for pid in pids:
+        try:
+            lines[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:300]
+        except OSError:
+            lines[pid] = "(gone)"
+    return lines
+
+
 class AttackWatch:
     """Before grading: a loopback server the network attack aims at, and the state of the cache and processes.
     After: nothing reached the server, the cache, the gradebook or another submission, and nothing survived."""
@@ -107,7 +117,7 @@ class AttackWatch:
         self.server.close()
         assert self.connections == [], f"a submission reached the loopback server: {self.connections}"
         survivors = _grading_processes() - self.processes
-        assert not survivors, f"processes of submissions outlived their grading: {survivors}"
+        assert not survivors, f"processes of submissions outlived their grading: {_command_lines(survivors)}"
         assert self._cache_state() == self.cache_state, "a submission changed the user cache"
         assert not (self.cache / "poisoned.txt").exists()
         assert b"tampered" not in (root / "gradebook.db").read_bytes()

@@ -83,12 +83,15 @@ def test_a_manual_grade_entered_in_formgrader_reaches_the_grade_table(course_roo
         written = _answer(course_root, STUDENT, CELL)
         plain = max((part.strip() for part in written.split("$")[::2]), key=len)  # words outside the maths
         assert "Student's answer" in answer and len(plain) > 20 and plain in answer, plain
-        box = browser.find_element(By.ID, CELL)
-        box.clear()
-        box.send_keys(str(SCORE), Keys.TAB)  # formgrader saves the score when the field loses focus
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while manual_score(course_root, STUDENT, CELL) != SCORE and time.monotonic() < deadline:
-            time.sleep(0.3)
+            box = browser.find_element(By.ID, CELL)  # typed again until saved: the page may still be loading
+            box.clear()
+            box.send_keys(str(SCORE), Keys.TAB)  # formgrader saves the score when the field loses focus
+            for _ in range(20):
+                if manual_score(course_root, STUDENT, CELL) == SCORE:
+                    break
+                time.sleep(0.25)
         browser.switch_to.default_content()
         screenshot(browser, "formgrader")
     finally:
