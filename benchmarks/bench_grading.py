@@ -1,9 +1,10 @@
 """Autograding speed: seconds per submission and the speed-up of --jobs 2 over serial, and the full sample sweep.
 
 Run with `make sweep` (about 30 minutes on 2 cores). Builds and releases a course under build/sweep, then:
-  1. grades N submissions (default 10: the reference, the blank release and planted bugs) serially and with
-     --jobs 2, prints seconds per submission (goal: no slower than the in-process grader of before, about 18 s
-     of wall time per submission at --jobs 2 on 2 cores) and the speed-up, and checks that both runs give the
+  1. grades N submissions (default 10: the reference, the blank release and planted bugs) serially and on a
+     2-worker Dask cluster (local, or --scheduler ADDRESS), prints seconds per submission (goal: no slower than
+     the in-process grader of before, about 18 s of wall time per submission at --jobs 2 on 2 cores) and the
+     speed-up, and checks that both runs give the
      same grade table;
   2. grades every other sample of grading/samples.py (alternatives, hostile code, attacks) with --jobs 2 and
      prints, for each, the questions it lost next to the ones it should lose.
@@ -31,9 +32,11 @@ def lost(result: autograde.Result) -> set[str]:
     return {question_of(gid) for gid, (score, maximum) in result.scores.items() if score < maximum}
 
 
-def timed(jobs: int, students: list[str]) -> tuple[float, dict[str, autograde.Result]]:
+def timed(jobs: int, students: list[str], scheduler: str | None = None) -> tuple[float, dict[str, autograde.Result]]:
+    """Wall time of grading ``students`` on a local Dask cluster of ``jobs`` workers (its start included), or on
+    the cluster at ``scheduler``."""
     start = time.perf_counter()
-    results = autograde.autograde(ROOT, jobs=jobs, force=True, limits=LIMITS, students=students)
+    results = autograde.autograde(ROOT, jobs=jobs, force=True, limits=LIMITS, students=students, scheduler=scheduler)
     return time.perf_counter() - start, results
 
 
@@ -41,6 +44,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10, help="submissions timed serially and with --jobs 2")
     parser.add_argument("--no-sweep", action="store_true", help="skip grading the other samples")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="time the parallel run on this Dask cluster instead "
+                        "of a local cluster of 2 workers")
     args = parser.parse_args()
     if ROOT.exists():
         shutil.rmtree(ROOT)
@@ -52,9 +57,10 @@ def main() -> int:
     ten = (["reference", "blank"] + [s.name for s in samples.PLANTED])[:args.count]
     n = len(ten)
     serial_s, serial = timed(1, ten)
-    parallel_s, parallel = timed(2, ten)
+    parallel_s, parallel = timed(2, ten, args.scheduler)
     same = all(serial[s].scores == parallel[s].scores for s in ten)
-    print(f"\n{n} submissions: serial {serial_s:.0f} s ({serial_s / n:.1f} s per submission), --jobs 2 "
+    where = args.scheduler or "a local 2-worker Dask cluster (--jobs 2)"
+    print(f"\n{n} submissions: serial (1 worker) {serial_s:.0f} s ({serial_s / n:.1f} s per submission), on {where} "
           f"{parallel_s:.0f} s ({parallel_s / n:.1f} s of wall time per submission, goal <= 18): speed-up "
           f"{serial_s / parallel_s:.2f}x; tables {'identical' if same else 'DIFFERENT'}")
     for name in ten:

@@ -3,8 +3,9 @@
     build      write the nbgrader course folder (nbgrader_config.py, source/hw5)
     release    build, generate the student release, strip and verify it, write a zip
     collect    copy submissions from an LMS export (a folder of per-student zips or folders)
-    autograde  grade the collected submissions, --jobs at a time: a trusted grader decides the points while the
-               submission's code runs in a bubblewrap sandbox; nbgrader runs the notebooks (sandboxed too)
+    autograde  grade the collected submissions on Dask (--scheduler ADDRESS, or a local cluster of --jobs workers):
+               a trusted grader decides the points while the submission's code runs in a bubblewrap sandbox;
+               nbgrader runs the notebooks (sandboxed too)
     export     write grades.csv (automatic and manual points per question, totals over the handout, written
                answers still waiting) and grades_lms.csv, print the table, update the summary pages
     samples    add sample submissions (planted bugs, alternative solutions, hostile code)
@@ -77,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                           help=f"seconds a whole submission may take (default: {defaults.submission_seconds})")
         step.add_argument("--memory-gb", type=float, default=defaults.memory_gb, metavar="GB",
                           help=f"address-space limit of a submission's processes (default: {defaults.memory_gb})")
+        step.add_argument("--scheduler", metavar="ADDRESS",
+                          help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); by default "
+                               "on a local cluster of --jobs workers")
         step.add_argument("--unsandboxed", action="store_true",
                           help="grade without bubblewrap where it cannot run (the submission's code then runs as you, "
                                "with the network and your files; recorded in every result)")
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.unsandboxed:
                 print(f"WARNING: {autograde.sandbox.UNSANDBOXED_RISK}", file=sys.stderr)
             graded = autograde.autograde(root, jobs=args.jobs, force=args.force or args.step == "demo",
-                                         limits=_limits(args), unsandboxed=args.unsandboxed)
+                                         limits=_limits(args), unsandboxed=args.unsandboxed, scheduler=args.scheduler)
             print(f"graded {len(graded)} submission(s); {len(autograde.submissions(root)) - len(graded)} "
                   "already had a current result" + ("" if args.force else " (use --force to grade them again)"))
         if args.step in ("export", "demo"):

@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -117,21 +116,25 @@ def _write_result(root: Path, result: Result) -> None:
 
 
 def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
-              students: list[str] | None = None, progress: bool = True, unsandboxed: bool = False) -> dict[str, Result]:
-    """Grade every submission that has no current result (all of them with ``force``), ``jobs`` at a time.
+              students: list[str] | None = None, progress: bool = True, unsandboxed: bool = False,
+              scheduler: str | None = None) -> dict[str, Result]:
+    """Grade every submission that has no current result (all of them with ``force``) on Dask: on the cluster
+    whose scheduler is at ``scheduler``, else on a local cluster of ``jobs`` workers.
 
     Returns the results graded in this run. An interruption keeps every result already written. Raises
-    RuntimeError when bubblewrap cannot sandbox here, unless ``unsandboxed`` (then the risk is recorded).
+    RuntimeError when bubblewrap cannot sandbox on the workers, unless ``unsandboxed`` (then the risk is
+    recorded).
     """
+    from distributed import as_completed
+
+    from grading import cluster
+
     limits = limits or Limits()
     root = root.resolve()  # feedback pages are written in this process by nbgrader, which changes directory
     if not (root / "gradebook.db").is_file():
         raise RuntimeError(f"{root} has no gradebook.db: run `python -m grading --course {root} release` first")
-    if not unsandboxed:
-        problem = sandbox.bubblewrap_problem()
-        if problem:
-            raise RuntimeError(f"submissions are never graded outside the sandbox by default: {problem}; or pass "
-                               "--unsandboxed to grade without it, at your own risk")
+    if not unsandboxed and scheduler is None:
+        _sandbox_works()
     wanted = students if students is not None else submissions(root)
     todo = []
     for student in wanted:
@@ -143,23 +146,71 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
         return done
     notebook_run.public_gradebook(root / "gradebook.db", root / "release" / ASSIGNMENT,
                                   root / GRADER_FOLDER / PUBLIC_GRADEBOOK)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_safely, root, student, limits, not unsandboxed): student
-                   for student in todo}
+    course = cluster.pack(root, cluster.COURSE_PARTS)
+    engine = cluster.Cluster(scheduler, jobs)
+    try:
+        if not unsandboxed and scheduler is not None:
+            problems = {w: p for w, p in engine.client.run(sandbox.bubblewrap_problem).items() if p}
+            if problems:
+                worker, problem = next(iter(problems.items()))
+                raise RuntimeError(f"the Dask worker {worker} cannot sandbox submissions: {problem}; or pass "
+                                   "--unsandboxed to grade without it, at your own risk")
+        if progress and engine.dashboard():
+            print(f"Dask dashboard: {engine.dashboard()}", file=sys.stderr)
+        shared = engine.client.scatter(course, broadcast=True)
+        digest = cluster.course_digest(course)
+        futures = {engine.client.submit(cluster.grade_task, shared, digest, student,
+                                        cluster.pack(root / "submitted" / student / ASSIGNMENT), limits,
+                                        not unsandboxed, key=f"grade-{student}-{os.urandom(4).hex()}",
+                                        pure=False): student for student in todo}
         try:
             for future in tqdm(as_completed(futures), total=len(futures), desc="autograde", unit="submission",
                                disable=not progress):
-                result, workspace = future.result()
+                student = futures[future]
                 try:
-                    _bring_back(root, workspace, result)
-                finally:
-                    shutil.rmtree(workspace, ignore_errors=True)
-                done[result.student] = result
+                    graded = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker's failure costs this submission, not the run
+                    result = _failed(root, student, not unsandboxed, exc)
+                    notebooks, pages = {}, {}
+                else:
+                    result = Result(**graded["result"])
+                    notebooks, pages = graded["notebooks"], graded["pages"]
+                result.fingerprint = fingerprint(root, student)
+                _bring_back(root, result, notebooks, pages)
+                done[student] = result
         except BaseException:
-            for future in futures:
-                future.cancel()
+            engine.client.cancel(list(futures))
             raise
+    finally:
+        engine.close()
     return done
+
+
+def _sandbox_works() -> None:
+    problem = sandbox.bubblewrap_problem()
+    if problem:
+        raise RuntimeError(f"submissions are never graded outside the sandbox by default: {problem}; or pass "
+                           "--unsandboxed to grade without it, at your own risk")
+
+
+def _failed(root: Path, student: str, sandboxed: bool, exc: BaseException) -> Result:
+    """A zero with the reason for a submission whose grading failed on the cluster."""
+    result = Result(student=student, fingerprint=fingerprint(root, student), sandboxed=sandboxed)
+    if type(exc).__name__ == "KilledWorker":
+        reason = (f"its grading brought down {cluster_failures()} grading workers in a row (a crash or the memory "
+                  "of the machine), so it gets no automatic points; grade it again with --force after a look")
+    else:
+        reason = (f"the grading of this submission failed ({type(exc).__name__}: {str(exc)[:200]}), so it gets no "
+                  "automatic points; grade it again with --force after a look")
+    result.reasons.append(reason)
+    _read_verdict(root, Path(tempfile.gettempdir()), Path("/nonexistent"), result, quiet=True)
+    return result
+
+
+def cluster_failures() -> int:
+    from grading.cluster import ALLOWED_FAILURES
+
+    return ALLOWED_FAILURES + 1
 
 
 def _grade_safely(root: Path, student: str, limits: Limits, sandboxed: bool) -> tuple[Result, Path]:
@@ -330,25 +381,33 @@ def generate_feedback(folder: Path, student: str) -> str | None:
     return (outcome.get("error") or outcome.get("log") or "unknown error").strip().splitlines()[-1][:300]
 
 
-def _bring_back(root: Path, workspace: Path, result: Result) -> None:
-    """Store the result, merge it into the course gradebook, copy the executed notebooks and the feedback."""
+def graded_files(root: Path, workspace: Path, result: Result) -> tuple[dict[str, bytes], dict[str, str]]:
+    """What a grading leaves for the course: {name: executed notebook} and {name: feedback page} (the pages
+    with this machine's folders named generically, ``summary.html`` included)."""
+    clean = workspace / "feedback-course"  # written by this process from data read out of the sandbox
+    notebooks = {p.name: p.read_bytes()
+                 for p in sorted((clean / "autograded" / result.student / ASSIGNMENT).glob("*.ipynb"))}
+    feedback = clean / "feedback" / result.student / ASSIGNMENT
+    pages = {p.name: scrub_paths(p.read_text(errors="replace"), root, workspace)  # pages only, no reference code
+             for p in (sorted(feedback.glob("*.html")) if feedback.is_dir() else [])}
+    pages["summary.html"] = scrub_paths(summary_html(result), root, workspace)
+    return notebooks, pages
+
+
+def _bring_back(root: Path, result: Result, notebooks: dict[str, bytes], pages: dict[str, str]) -> None:
+    """Store the result, merge it into the course gradebook, write the executed notebooks and the feedback."""
     _write_result(root, result)
     _merge_into_gradebook(root / "gradebook.db", result)
-    clean = workspace / "feedback-course"  # written by this process from data read out of the sandbox
-    target = root / "autograded" / result.student / ASSIGNMENT
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    for notebook in sorted((clean / "autograded" / result.student / ASSIGNMENT).glob("*.ipynb")):
-        shutil.copy2(notebook, target / notebook.name)
-    feedback = clean / "feedback" / result.student / ASSIGNMENT
-    target = root / "feedback" / result.student / ASSIGNMENT
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    for page in sorted(feedback.glob("*.html")) if feedback.is_dir() else []:  # pages only, no paths of this machine
-        (target / page.name).write_text(scrub_paths(page.read_text(errors="replace"), root, workspace))
-    (target / "summary.html").write_text(scrub_paths(summary_html(result), root, workspace))
+    for kind, files in (("autograded", notebooks), ("feedback", pages)):
+        target = root / kind / result.student / ASSIGNMENT
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        for name, content in files.items():
+            name = Path(name).name  # a name, never a path
+            if name.endswith((".ipynb", ".html")):
+                path = target / name
+                path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
 
 
 def scrub_paths(text: str, root: Path, workspace: Path) -> str:

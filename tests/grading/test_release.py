@@ -96,7 +96,7 @@ def test_release_is_verified_zipped_and_configured(released):
     requirements = zipfile.ZipFile(archive).read("hw5/requirements.txt").decode()
     for needed in ("numpy", "scikit-image", "jupyterlab", "hershey-fonts", "pooch", "rapidfuzz", "tqdm"):
         assert needed in requirements
-    assert "nbgrader" not in requirements and "nbval" not in requirements
+    assert "nbgrader" not in requirements and "nbval" not in requirements and "dask" not in requirements
     config = (root / "nbgrader_config.py").read_text()
     assert repr(student_files()) in config and "exclude_overwriting" in config
 

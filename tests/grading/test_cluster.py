@@ -1,0 +1,106 @@
+"""Grading on a Dask cluster of separate processes on 127.0.0.1: a scheduler and two one-thread workers started
+here with Dask's own commands. The cluster's table equals the one graded locally, and a worker killed while it
+grades costs nothing: its submission is graded again on another worker and stored once."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from grading import autograde, sandbox
+from grading.course import ASSIGNMENT
+from grading.layout import PROJECT_ROOT
+from whole_flow import LIMITS
+
+pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+HANDFUL = ["reference", "blank", "grad_W_transposed"]
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """``dask scheduler`` and two ``dask worker`` processes (one thread each, nannies restart a killed one)."""
+    logs = tmp_path_factory.mktemp("dask")
+    address = f"tcp://127.0.0.1:{_port()}"
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="2")
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                   "--no-dashboard"], env=env, stdout=open(logs / "scheduler.log", "wb"),
+                                  stderr=subprocess.STDOUT, start_new_session=True)]
+    for number in range(2):
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--nworkers", "1",
+             "--host", "127.0.0.1", "--no-dashboard", "--name", f"worker-{number}"], env=env,
+            stdout=open(logs / f"worker-{number}.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True))
+    from distributed import Client
+
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=90)
+    yield address
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def course_with(course_root, tmp_path, students):
+    """A copy of the graded course holding only ``students``' submissions and no results."""
+    root = tmp_path / "course"
+    shutil.copytree(course_root, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "results",
+                                                                      "grades*.csv"))
+    for student in students:
+        autograde.add_submission(root, student, course_root / "submitted" / student / ASSIGNMENT)
+    return root
+
+
+def test_the_cluster_grades_as_the_local_run_did(scheduler, course_root, results, tmp_path):
+    root = course_with(course_root, tmp_path, HANDFUL)
+    graded = autograde.autograde(root, scheduler=scheduler, limits=LIMITS, progress=False)
+    assert sorted(graded) == sorted(HANDFUL)
+    for student in HANDFUL:
+        assert graded[student].scores == results[student].scores, student
+        assert (root / "autograded" / student / ASSIGNMENT / "02_fully_connected.ipynb").is_file()
+        assert (root / "feedback" / student / ASSIGNMENT / "summary.html").is_file()
+    assert graded["reference"].total == 77 and graded["blank"].total == 0
+
+
+def test_a_worker_killed_while_grading_costs_nothing(scheduler, course_root, results, tmp_path):
+    from distributed import Client
+
+    root = course_with(course_root, tmp_path, ["reference", "grad_W_transposed"])
+    outcome = {}
+    run = threading.Thread(target=lambda: outcome.update(
+        autograde.autograde(root, scheduler=scheduler, limits=LIMITS, progress=False)))
+    run.start()
+    killed = None
+    with Client(scheduler, timeout="30s") as client:
+        deadline = time.monotonic() + 60
+        while killed is None and time.monotonic() < deadline:
+            busy = [worker for worker, tasks in client.processing().items() if tasks]
+            if busy:
+                time.sleep(3)  # well into the grading
+                killed = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                os.kill(killed, signal.SIGKILL)
+            time.sleep(0.2)
+    run.join(timeout=600)
+    assert killed is not None and not run.is_alive()
+    assert sorted(outcome) == ["grad_W_transposed", "reference"]
+    for student in outcome:
+        assert outcome[student].scores == results[student].scores, student
+        assert not outcome[student].reasons, outcome[student].reasons
+    assert sorted(p.name for p in (root / "results").iterdir()) == ["grad_W_transposed.json", "reference.json"]
