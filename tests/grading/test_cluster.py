@@ -1,6 +1,6 @@
 """Grading on a Dask cluster of separate processes on 127.0.0.1: a scheduler and two one-thread workers started
 here with Dask's own commands. The cluster's table equals the one graded locally, and a worker killed while it
-grades costs nothing: its submission is graded again on another worker and stored once."""
+grades costs nothing: its submission is graded again and stored once. (``make sweep`` times the cluster.)"""
 
 import os
 import shutil
@@ -68,39 +68,33 @@ def course_with(course_root, tmp_path, students):
     return root
 
 
-def test_the_cluster_grades_as_the_local_run_did(scheduler, course_root, results, tmp_path):
-    root = course_with(course_root, tmp_path, HANDFUL)
-    graded = autograde.autograde(root, scheduler=scheduler, limits=LIMITS, progress=False)
-    assert sorted(graded) == sorted(HANDFUL)
-    for student in HANDFUL:
-        assert graded[student].scores == results[student].scores, student
-        assert (root / "autograded" / student / ASSIGNMENT / "02_fully_connected.ipynb").is_file()
-        assert (root / "feedback" / student / ASSIGNMENT / "summary.html").is_file()
-    assert graded["reference"].total == 77 and graded["blank"].total == 0
-
-
-def test_a_worker_killed_while_grading_costs_nothing(scheduler, course_root, results, tmp_path):
+def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(scheduler, course_root, results,
+                                                                            tmp_path):
     from distributed import Client
 
-    root = course_with(course_root, tmp_path, ["reference", "grad_W_transposed"])
+    root = course_with(course_root, tmp_path, HANDFUL)
     outcome = {}
     run = threading.Thread(target=lambda: outcome.update(
         autograde.autograde(root, scheduler=scheduler, limits=LIMITS, progress=False)))
     run.start()
     killed = None
-    with Client(scheduler, timeout="30s") as client:
+    with Client(scheduler, timeout="30s") as client:  # kill a worker in the middle of a grading
         deadline = time.monotonic() + 60
         while killed is None and time.monotonic() < deadline:
             busy = [worker for worker, tasks in client.processing().items() if tasks]
             if busy:
-                time.sleep(3)  # well into the grading
+                time.sleep(3)
                 killed = client.run(os.getpid, workers=[busy[0]])[busy[0]]
                 os.kill(killed, signal.SIGKILL)
             time.sleep(0.2)
     run.join(timeout=600)
     assert killed is not None and not run.is_alive()
-    assert sorted(outcome) == ["grad_W_transposed", "reference"]
-    for student in outcome:
+    assert sorted(outcome) == sorted(HANDFUL)
+    for student in HANDFUL:  # the same table as the local run, the killed worker's submission included
         assert outcome[student].scores == results[student].scores, student
-        assert not outcome[student].reasons, outcome[student].reasons
-    assert sorted(p.name for p in (root / "results").iterdir()) == ["grad_W_transposed.json", "reference.json"]
+        assert not [r for r in outcome[student].reasons if "workers" in r or "failed" in r], outcome[student].reasons
+        assert (root / "autograded" / student / ASSIGNMENT / "02_fully_connected.ipynb").is_file()
+        assert (root / "feedback" / student / ASSIGNMENT / "summary.html").is_file()
+    assert outcome["reference"].total == 77 and outcome["blank"].total == 0
+    # graded again after the kill, stored once
+    assert sorted(p.name for p in (root / "results").iterdir()) == sorted(f"{s}.json" for s in HANDFUL)
