@@ -38,9 +38,10 @@ browser:
 	         "chromium chromium-driver); until then the browser tests are skipped" >&2; \
 	  fi; }
 
-# JupyterLab on the instructor's notebooks (notebooks/) with the project's environment.
+# JupyterLab on the instructor's notebooks (notebooks/) with the project's environment (as root it adds
+# --allow-root, which Jupyter asks for).
 lab: fonts
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The stand-in's handwriting fonts, fetched once into the user cache (a quick check after that).
 fonts: $(STAMP)
