@@ -193,24 +193,24 @@ def _sandbox_works() -> None:
                            "--unsandboxed to grade without it, at your own risk")
 
 
-def _failed(root: Path, student: str, sandboxed: bool, exc: BaseException) -> Result:
-    """A zero with the reason for a submission whose grading failed on the cluster."""
+def _zero(root: Path, student: str, sandboxed: bool, reason: str) -> Result:
+    """A result of no automatic points with ``reason`` (every grade cell listed, as in a real result)."""
     result = Result(student=student, fingerprint=fingerprint(root, student), sandboxed=sandboxed)
-    if type(exc).__name__ == "KilledWorker":
-        reason = (f"its grading brought down {cluster_failures()} grading workers in a row (a crash or the memory "
-                  "of the machine), so it gets no automatic points; grade it again with --force after a look")
-    else:
-        reason = (f"the grading of this submission failed ({type(exc).__name__}: {str(exc)[:200]}), so it gets no "
-                  "automatic points; grade it again with --force after a look")
     result.reasons.append(reason)
     _read_verdict(root, Path(tempfile.gettempdir()), Path("/nonexistent"), result, quiet=True)
     return result
 
 
-def cluster_failures() -> int:
+def _failed(root: Path, student: str, sandboxed: bool, exc: BaseException) -> Result:
+    """The zero of a submission whose task failed on the cluster, with the reason."""
     from grading.cluster import ALLOWED_FAILURES
 
-    return ALLOWED_FAILURES + 1
+    if type(exc).__name__ == "KilledWorker":
+        return _zero(root, student, sandboxed, f"its grading brought down {ALLOWED_FAILURES + 1} grading workers "
+                     "(a crash, or the memory of the machine), so it gets no automatic points; grade it again with "
+                     "--force after a look")
+    return _zero(root, student, sandboxed, f"the grading of this submission failed ({type(exc).__name__}: "
+                 f"{str(exc)[:200]}), so it gets no automatic points; grade it again with --force after a look")
 
 
 def _grade_safely(root: Path, student: str, limits: Limits, sandboxed: bool) -> tuple[Result, Path]:
@@ -221,12 +221,7 @@ def _grade_safely(root: Path, student: str, limits: Limits, sandboxed: bool) -> 
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - reported in the student's result
-        result = Result(student=student, fingerprint=fingerprint(root, student), sandboxed=sandboxed)
-        result.reasons.append(f"the grading of this submission failed ({type(exc).__name__}: {str(exc)[:200]}), "
-                              "so it gets no automatic points; grade it again with --force after a look")
-        _read_verdict(root, Path(tempfile.gettempdir()), Path("/nonexistent"), result, quiet=True)
-        workspace = Path(tempfile.mkdtemp(prefix=f"hw5-failed-{student}-"))
-        return result, workspace
+        return _failed(root, student, sandboxed, exc), Path(tempfile.mkdtemp(prefix=f"hw5-failed-{student}-"))
 
 
 def build_package(release: Path, submission: Path, target: Path) -> Path:

@@ -98,3 +98,11 @@ def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(sc
     assert outcome["reference"].total == 77 and outcome["blank"].total == 0
     # graded again after the kill, stored once
     assert sorted(p.name for p in (root / "results").iterdir()) == sorted(f"{s}.json" for s in HANDFUL)
+
+
+def test_a_submission_that_keeps_bringing_down_workers_gets_zero_with_that_reason(course_root, results):
+    from distributed import KilledWorker
+
+    result = autograde._failed(course_root, "reference", True, KilledWorker("grade-reference", None, 2))
+    assert result.total == 0 and set(result.scores) == set(results["reference"].scores)  # every cell, none passed
+    assert len(result.reasons) == 1 and "brought down 3 grading workers" in result.reasons[0]
