@@ -68,25 +68,31 @@ def course_with(course_root, tmp_path, students):
     return root
 
 
+def _grading_worker() -> int | None:
+    """The PID of a Dask worker process that is grading now: the parent of a running trusted grader."""
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and b"grading.trusted" in open(f"/proc/{entry}/cmdline", "rb").read():
+                return int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
 def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(scheduler, course_root, results,
                                                                             tmp_path):
-    from distributed import Client
-
     root = course_with(course_root, tmp_path, HANDFUL)
     outcome = {}
     run = threading.Thread(target=lambda: outcome.update(
         autograde.autograde(root, scheduler=scheduler, limits=LIMITS, progress=False)))
     run.start()
-    killed = None
-    with Client(scheduler, timeout="30s") as client:  # kill a worker in the middle of a grading
-        deadline = time.monotonic() + 60
-        while killed is None and time.monotonic() < deadline:
-            busy = [worker for worker, tasks in client.processing().items() if tasks]
-            if busy:
-                time.sleep(3)
-                killed = client.run(os.getpid, workers=[busy[0]])[busy[0]]
-                os.kill(killed, signal.SIGKILL)
-            time.sleep(0.2)
+    killed, deadline = None, time.monotonic() + 90
+    while killed is None and time.monotonic() < deadline:  # kill a worker in the middle of a grading
+        killed = _grading_worker()
+        time.sleep(0.2)
+    if killed is not None:
+        time.sleep(3)
+        os.kill(killed, signal.SIGKILL)
     run.join(timeout=600)
     assert killed is not None and not run.is_alive()
     assert sorted(outcome) == sorted(HANDFUL)
