@@ -48,7 +48,7 @@ def scheduler(tmp_path_factory):
 
     with Client(address, timeout="60s") as client:
         client.wait_for_workers(2, timeout=90)
-    yield address
+    yield address, {process.pid for process in processes[1:]}  # the workers' nannies
     for process in processes:
         os.killpg(process.pid, signal.SIGTERM)
     for process in processes:
@@ -68,12 +68,19 @@ def course_with(course_root, tmp_path, students):
     return root
 
 
-def _grading_worker() -> int | None:
-    """The PID of a Dask worker process that is grading now: the parent of a running trusted grader."""
+def _parent(pid: int) -> int:
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+
+
+def _grading_worker(nannies: set[int]) -> int | None:
+    """The PID of one of this cluster's worker processes that is grading now: the parent of a running trusted
+    grader, itself a child of one of the ``nannies`` started here (never any other process of the machine)."""
     for entry in os.listdir("/proc"):
         try:
             if entry.isdigit() and b"grading.trusted" in open(f"/proc/{entry}/cmdline", "rb").read():
-                return int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+                worker = _parent(int(entry))
+                if _parent(worker) in nannies:
+                    return worker
         except (OSError, ValueError, IndexError):
             continue
     return None
@@ -81,6 +88,7 @@ def _grading_worker() -> int | None:
 
 def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(scheduler, course_root, results,
                                                                             tmp_path):
+    scheduler, nannies = scheduler
     root = course_with(course_root, tmp_path, HANDFUL)
     outcome = {}
     run = threading.Thread(target=lambda: outcome.update(
@@ -88,7 +96,7 @@ def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(sc
     run.start()
     killed, deadline = None, time.monotonic() + 90
     while killed is None and time.monotonic() < deadline:  # kill a worker in the middle of a grading
-        killed = _grading_worker()
+        killed = _grading_worker(nannies)
         time.sleep(0.2)
     if killed is not None:
         time.sleep(3)
