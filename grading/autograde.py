@@ -1,13 +1,14 @@
 """Autograding: a trusted grader decides the points, nbgrader runs the notebooks, both with the code sandboxed.
 
-Each submission is graded in a workspace of its own (a temporary folder outside the course), N at a time:
+Each submission is one task on Dask (``grading.cluster``: a local cluster of N workers, or the one at
+``--scheduler``) and is graded on its worker in a workspace of its own, outside the course:
   1. ``grading.trusted`` (a process that runs no submission code) executes every grade cell of the source
      notebooks, hidden tests included, and calls the submission's functions in a sandboxed worker; its verdict
      per grade_id is the automatic score.
   2. meanwhile nbgrader autogrades the notebooks in the sandbox (``grading.notebook_run``), from the release
      and a gradebook without hidden tests, for the executed notebooks (formgrader) and the feedback pages.
-When both end, however they end, the parent process alone: checks that the provided files were left as they
-were (else zero, with the reason), writes ``results/<student>.json`` atomically (grades written before an
+When both end, however they end, the worker checks that the provided files were left as they were (else zero,
+with the reason) and writes the feedback; the client alone then writes ``results/<student>.json`` atomically (grades written before an
 interruption are kept), merges the scores into the course's gradebook (manual grades there are kept), copies
 the executed notebooks back and writes the feedback. A rerun skips submissions whose result matches their files
 and the grading source, unless forced. Without bubblewrap, grading stops with the reason unless ``unsandboxed``
