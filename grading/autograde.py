@@ -172,7 +172,7 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
                     graded = future.result()
                 except Exception as exc:  # noqa: BLE001 - a worker's failure costs this submission, not the run
                     result = _failed(root, student, not unsandboxed, exc)
-                    notebooks, pages = {}, {}
+                    notebooks, pages = {}, {"summary.html": scrub_paths(summary_html(result), root, root)}
                 else:
                     result = Result(**graded["result"])
                     notebooks, pages = graded["notebooks"], graded["pages"]
