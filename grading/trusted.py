@@ -94,6 +94,15 @@ def _exit_description(code: int | None) -> str:
     return f"it exited with code {code} (sys.exit or os._exit in the submission?)"
 
 
+def _worker_tools(folder: Path) -> Path:
+    """folder/grader holding a copy of the worker's files (all a sandboxed worker sees of the grading code)."""
+    tools = folder / "grader"
+    tools.mkdir()
+    for name in WORKER_FILES:
+        shutil.copy2(Path(__file__).with_name(name), tools / name)
+    return tools
+
+
 class Zygote:
     """The sandbox of one submission's grading: its first process (``worker.py --zygote``) forks a fresh worker
     for each grade cell, after killing the previous one and everything it started and emptying the sandbox's
@@ -104,10 +113,7 @@ class Zygote:
         self.folder = Path(tempfile.mkdtemp(prefix="hw5-worker-"))
         self.cells = self.folder / "cells"
         self.cells.mkdir()
-        tools = self.folder / "grader"
-        tools.mkdir()
-        for name in WORKER_FILES:
-            shutil.copy2(Path(__file__).with_name(name), tools / name)
+        tools = _worker_tools(self.folder)
         self.control, theirs = socket.socketpair()
         argv = sandbox.command([sys.executable, "/grader/worker.py", "--zygote", str(theirs.fileno()), "/cells"],
                                [sandbox.Mount(self.cells, "/cells", writable=True), sandbox.Mount(tools, "/grader")],
@@ -202,10 +208,7 @@ class Worker:
             self.folder = Path(tempfile.mkdtemp(prefix="hw5-worker-"))
             package = self.folder / "package"
             shutil.copytree(grader.package, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            tools = self.folder / "grader"
-            tools.mkdir()
-            for name in WORKER_FILES:
-                shutil.copy2(Path(__file__).with_name(name), tools / name)
+            tools = _worker_tools(self.folder)
             scratch = self.folder / "scratch"
             scratch.mkdir()
             ours, theirs = socket.socketpair()
