@@ -168,8 +168,11 @@ def executed_notebooks(folder: Path, student: str, names: list[str]) -> dict[str
 
 
 def changed_provided_files(release: Path, folder: Path, student: str) -> list[str]:
-    """Provided files (not notebooks, not student-fillable) that the run left changed or deleted."""
+    """Provided files (not notebooks, not student-fillable) that the run left changed or deleted. A run that
+    wrote no autograded folder (stopped at the time limit, a kernel that died) has nothing to compare: none."""
     graded = folder / "autograded" / student / ASSIGNMENT
+    if not graded.exists() and not graded.is_symlink():
+        return []
     own = set(student_files())
     changed = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):

@@ -1,0 +1,54 @@
+"""The provided-file check after nbgrader's sandboxed run (grading.notebook_run.changed_provided_files)."""
+
+import shutil
+
+import pytest
+
+from grading.course import ASSIGNMENT
+from grading.notebook_run import changed_provided_files
+
+STUDENT = "ada"
+
+
+@pytest.fixture
+def release(tmp_path):
+    """A small release: one notebook, one student-fillable file, two provided files."""
+    folder = tmp_path / "release"
+    (folder / "hw5lib").mkdir(parents=True)
+    (folder / "01_theory.ipynb").write_text("{}")
+    (folder / "hw5lib" / "theory.py").write_text("def f():\n    raise NotImplementedError\n")
+    (folder / "hw5lib" / "checks.py").write_text("def check():\n    return True\n")
+    (folder / "hw5lib" / "util.py").write_text("X = 1\n")
+    return folder
+
+
+def _graded_copy(release, run):
+    graded = run / "autograded" / STUDENT / ASSIGNMENT
+    shutil.copytree(release, graded)
+    return graded
+
+
+def test_an_untouched_run_changes_nothing(release, tmp_path):
+    graded = _graded_copy(release, tmp_path / "run")
+    (graded / "hw5lib" / "theory.py").write_text("def f():\n    return 1\n")  # the student's own file
+    (graded / "01_theory.ipynb").write_text('{"executed": true}')  # notebooks are rewritten by the run
+    assert changed_provided_files(release, tmp_path / "run", STUDENT) == []
+
+
+def test_changed_deleted_and_linked_provided_files_are_named(release, tmp_path):
+    graded = _graded_copy(release, tmp_path / "run")
+    (graded / "hw5lib" / "checks.py").write_text("def check():\n    return 'always'\n")
+    (graded / "hw5lib" / "util.py").unlink()
+    (graded / "hw5lib" / "util.py").symlink_to(release / "hw5lib" / "util.py")
+    assert changed_provided_files(release, tmp_path / "run", STUDENT) == ["hw5lib/checks.py", "hw5lib/util.py"]
+
+
+def test_a_run_that_wrote_no_autograded_folder_is_not_taken_for_tampering(release, tmp_path):
+    (tmp_path / "run" / "autograded").mkdir(parents=True)  # stopped at the time limit: nbgrader removed it
+    assert changed_provided_files(release, tmp_path / "run", STUDENT) == []
+
+
+def test_an_autograded_folder_replaced_by_a_link_counts_as_changed(release, tmp_path):
+    (tmp_path / "run" / "autograded" / STUDENT).mkdir(parents=True)
+    (tmp_path / "run" / "autograded" / STUDENT / ASSIGNMENT).symlink_to(release)
+    assert changed_provided_files(release, tmp_path / "run", STUDENT) == ["hw5lib/checks.py", "hw5lib/util.py"]
