@@ -97,12 +97,15 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def limited(argv: list[str], gigabytes: float, file_bytes: int | None = FILE_BYTES) -> list[str]:
-    """``argv`` under an address-space limit (and a file-size limit), inherited by everything it starts.
+    """``argv`` under an address-space limit (and a file-size limit), inherited by everything it starts, and
+    killed when the thread that started it ends (a grading worker killed on a cluster leaves no orphan).
 
-    Uses util-linux's ``prlimit`` so that no Python code runs between fork and exec in a threaded parent.
+    Uses util-linux's ``setpriv`` and ``prlimit`` so that no Python code runs between fork and exec in a
+    threaded parent.
     """
-    if shutil.which("prlimit") is None:
-        raise RuntimeError("util-linux's prlimit is missing: install util-linux (it sets the memory limit of "
-                           "the processes that run submission code)")
+    missing = [tool for tool in ("setpriv", "prlimit") if shutil.which(tool) is None]
+    if missing:
+        raise RuntimeError(f"util-linux's {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: install util-linux (it sets the memory "
+                           "limit of the processes that run submission code and ends them with their parent)")
     limits = [f"--as={int(gigabytes * 2**30)}"] + ([f"--fsize={file_bytes}"] if file_bytes else [])
-    return ["prlimit", *limits, "--", *argv]
+    return ["setpriv", "--pdeathsig", "KILL", "--", "prlimit", *limits, "--", *argv]

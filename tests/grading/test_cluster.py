@@ -86,6 +86,31 @@ def _grading_worker(nannies: set[int]) -> int | None:
     return None
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (the trusted grader, nbgrader's run, their sandboxes and kernels)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit():
+                children.setdefault(_parent(int(entry)), []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper no longer counts)."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(scheduler, course_root, results,
                                                                             tmp_path):
     scheduler, nannies = scheduler
@@ -98,11 +123,16 @@ def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(sc
     while killed is None and time.monotonic() < deadline:  # kill a worker in the middle of a grading
         killed = _grading_worker(nannies)
         time.sleep(0.2)
+    orphans = set()
     if killed is not None:
         time.sleep(3)
+        below = _descendants(killed)
         os.kill(killed, signal.SIGKILL)
+        time.sleep(5)
+        orphans = {pid for pid in below if _alive(pid)}  # ended with the worker: setpriv --pdeathsig, bwrap
     run.join(timeout=600)
     assert killed is not None and not run.is_alive()
+    assert len(below) >= 3 and not orphans, f"{len(orphans)} of {len(below)} processes outlived the killed worker"
     assert sorted(outcome) == sorted(HANDFUL)
     for student in HANDFUL:  # the same table as the local run, the killed worker's submission included
         assert outcome[student].scores == results[student].scores, student
