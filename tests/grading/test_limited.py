@@ -1,0 +1,51 @@
+"""``sandbox.limited``: the memory limit holds, and a process started with it ends when its parent is killed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from grading import sandbox
+
+PARENT = """
+import subprocess, sys
+from grading import sandbox
+child = subprocess.Popen(sandbox.limited([sys.executable, "-c", "import time; time.sleep(60)"], 1) if {limited}
+                         else [sys.executable, "-c", "import time; time.sleep(60)"])
+print(child.pid, flush=True)
+child.wait()
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _orphan_after_killing_its_parent(limited: bool) -> bool:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(limited=limited)], stdout=subprocess.PIPE,
+                              env=dict(os.environ, PYTHONPATH=os.getcwd()), text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 2  # the parent-death signal comes at once
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survived = _alive(child)
+    if survived:
+        os.kill(child, signal.SIGKILL)
+    return survived
+
+
+def test_a_limited_process_ends_with_its_parent_where_a_plain_one_survives():
+    assert _orphan_after_killing_its_parent(limited=True) is False
+    assert _orphan_after_killing_its_parent(limited=False) is True  # what a killed grading worker left before
+
+
+def test_the_address_space_limit_stops_a_large_allocation():
+    run = subprocess.run(sandbox.limited([sys.executable, "-c", "import numpy; numpy.ones(2**31)"], 1),
+                         capture_output=True, text=True)
+    assert run.returncode != 0 and "MemoryError" in run.stderr
