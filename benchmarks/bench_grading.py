@@ -15,6 +15,7 @@ Exits non-zero when a sample is graded other than expected or the two tables dif
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -32,12 +33,26 @@ def lost(result: autograde.Result) -> set[str]:
     return {question_of(gid) for gid, (score, maximum) in result.scores.items() if score < maximum}
 
 
-def timed(jobs: int, students: list[str], scheduler: str | None = None) -> tuple[float, dict[str, autograde.Result]]:
-    """Wall time of grading ``students`` on a local Dask cluster of ``jobs`` workers (its start included), or on
-    the cluster at ``scheduler``."""
-    start = time.perf_counter()
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (Linux's /proc/stat), None elsewhere. Taken
+    over a run, it counts every process of the grading: sandboxes, kernels and workers the run's own
+    accounting (getrusage) misses."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(jobs: int, students: list[str], scheduler: str | None = None
+          ) -> tuple[float, float | None, dict[str, autograde.Result]]:
+    """Wall time and machine CPU time of grading ``students`` on a local Dask cluster of ``jobs`` workers (its
+    start included), or on the cluster at ``scheduler``."""
+    start, cpu = time.perf_counter(), busy_cpu_seconds()
     results = autograde.autograde(ROOT, jobs=jobs, force=True, limits=LIMITS, students=students, scheduler=scheduler)
-    return time.perf_counter() - start, results
+    used = busy_cpu_seconds()
+    return time.perf_counter() - start, None if cpu is None or used is None else used - cpu, results
 
 
 def main() -> int:
@@ -56,19 +71,25 @@ def main() -> int:
     samples.add_samples(ROOT, list(samples.SAMPLES))
     ten = (["reference", "blank"] + [s.name for s in samples.PLANTED])[:args.count]
     n = len(ten)
-    serial_s, serial = timed(1, ten)
-    parallel_s, parallel = timed(2, ten, args.scheduler)
+    serial_s, serial_cpu, serial = timed(1, ten)
+    parallel_s, parallel_cpu, parallel = timed(2, ten, args.scheduler)
     same = all(serial[s].scores == parallel[s].scores for s in ten)
     where = args.scheduler or "a local 2-worker Dask cluster (--jobs 2)"
     print(f"\n{n} submissions: serial (1 worker) {serial_s:.0f} s ({serial_s / n:.1f} s per submission), on {where} "
           f"{parallel_s:.0f} s ({parallel_s / n:.1f} s of wall time per submission, goal <= 18): speed-up "
           f"{serial_s / parallel_s:.2f}x; tables {'identical' if same else 'DIFFERENT'}")
+    if serial_cpu is not None and parallel_cpu is not None and not args.scheduler:
+        cores = os.cpu_count() or 1
+        print(f"machine CPU time per submission: serial {serial_cpu / n:.1f} s, --jobs 2 {parallel_cpu / n:.1f} s; "
+              f"on {cores} cores no schedule grades faster than {parallel_cpu / n / cores:.1f} s per submission "
+              f"(serial used {serial_cpu / serial_s / cores:.0%} of the cores, --jobs 2 "
+              f"{parallel_cpu / parallel_s / cores:.0%})")
     for name in ten:
         print(f"  {name:<28} serial {serial[name].seconds:5.1f} s, with --jobs 2 {parallel[name].seconds:5.1f} s")
     if args.no_sweep:
         return 0 if same else 1
     rest = [name for name in samples.SAMPLES if name not in ten]
-    rest_s, results = timed(2, rest)
+    rest_s, _, results = timed(2, rest)
     results.update(parallel)
     print(f"{len(rest)} more samples with --jobs 2 in {rest_s:.0f} s\n")
     wrong = 0 if same else 1

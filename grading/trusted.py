@@ -48,6 +48,10 @@ class CellTimeout(BaseException):
     """A grade cell's time is up (raised by an alarm, so that no check code can catch it as an Exception)."""
 
 
+CELL_WALL_FACTOR = 4  # a grade cell's wall-clock limit: this many times its time limit (plus 15 s)
+GRADER_EXTRA_CPU_SECONDS = 5  # the grader's CPU time per grade cell: the cell's time limit plus this
+
+
 def _out_of_time(signum, frame) -> None:
     raise CellTimeout()
 
@@ -55,7 +59,8 @@ def _out_of_time(signum, frame) -> None:
 @dataclass
 class Limits:
     """Per-submission limits: seconds per grade cell (and notebook cell), seconds for each of the two runs of a
-    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree."""
+    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree. A grade
+    cell's seconds count the submission's own time, not the grader's work for its calls of reference copies."""
 
     cell_timeout: float = 120
     submission_seconds: float = 900
@@ -221,6 +226,7 @@ class Worker:
         # the grader's side tells the worker the kind and message of an error, never a traceback of its code
         self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of, side="g", traces=False)
         self.channel.on_call = grader.on_call
+        self.channel.on_served = grader.served
         self.channel.passthrough = (CellTimeout,)
 
     def stop(self) -> int | None:
@@ -269,6 +275,10 @@ class Grader:
         if name in self.under_test:
             self._stopped(f"asked the grader to run its own copy of {name}, the function being graded: refused")
             raise PermissionError(f"the grader does not run its copy of {name} while {name} is graded")
+
+    def served(self, seconds: float) -> None:
+        """The grader spent ``seconds`` on the submission's calls (reference copies): not the submission's time."""
+        self.deadline += seconds
 
     # -- hw5lib.checks.GRADER
     @contextlib.contextmanager
@@ -462,6 +472,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
     grader = Grader(package, networks, limits, sandboxed)
     checks.GRADER = grader
     signal.signal(signal.SIGALRM, _out_of_time)
+    signal.signal(signal.SIGPROF, _out_of_time)
     started = time.monotonic()
     try:
         for grade_id, code in grade_cells(source).items():
@@ -472,8 +483,12 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
             cell_started = time.monotonic()
             grader.deadline = min(cell_started + limits.cell_timeout, started + limits.submission_seconds)
             grader.fresh_worker()
-            # the grader's own work for the submission (callbacks) is bounded too, a little after the cell's limit
-            signal.setitimer(signal.ITIMER_REAL, max(1.0, grader.deadline - time.monotonic()) + 15)
+            # The submission's time limit counts the time it takes itself, not the grader's work for its calls of
+            # reference copies (a busy machine slows that work down; an honest submission must not pay for it).
+            # That work is bounded by the grader's CPU time (the cell's limit plus a little), and the whole cell
+            # by a wall-clock limit that no honest submission reaches on a busy machine.
+            signal.setitimer(signal.ITIMER_PROF, limits.cell_timeout + GRADER_EXTRA_CPU_SECONDS)
+            signal.setitimer(signal.ITIMER_REAL, max(1.0, grader.deadline - time.monotonic()) * CELL_WALL_FACTOR + 15)
             settings = config.q4_settings(fast=True) if grade_id.startswith("q4") else config.q3_settings(fast=True)
             names = {"checks": checks, "settings": settings, "history": None, "validation_psnr": None,
                      "params": None}
@@ -493,6 +508,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
                     grader.outcome.cells[grade_id] = f"{type(exc).__name__}: {exc}"[:500]
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.setitimer(signal.ITIMER_PROF, 0)
             grader.outcome.seconds[grade_id] = round(time.monotonic() - cell_started, 2)
         if any("time limit" in message for message in grader.outcome.cells.values()):
             grader.outcome.problems.append(f"stopped after the time limit of {limits.submission_seconds:g} s for a "

@@ -315,6 +315,9 @@ class Channel:
         self.handles: dict[int, Callable] = {}
         self.deadline: float | None = None  # time.monotonic() limit for the answer being waited for
         self.on_call: Callable[[str | None], None] | None = None  # told of each incoming call (its name)
+        # told how long this side took to serve an incoming call while it waited for an answer; that time is also
+        # added to ``deadline``: the other side's time limit counts its own work, not the work it asked of us
+        self.on_served: Callable[[float], None] | None = None
 
     # -- framing
     def send(self, header: dict, buffers: list[bytes]) -> None:
@@ -426,7 +429,13 @@ class Channel:
                 raise RemoteError(str(header.get("kind", "Error"))[:200], str(header.get("message", ""))[:4000],
                                   str(header.get("trace", ""))[:8000])
             if op == "call":
+                started = time.monotonic()
                 self.answer(header, buffers)
+                served = time.monotonic() - started
+                if self.deadline is not None:
+                    self.deadline += served
+                if self.on_served is not None:
+                    self.on_served(served)
                 continue
             raise WireError(f"unexpected message {op!r}")
 

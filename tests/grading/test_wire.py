@@ -575,3 +575,26 @@ def test_nested_containers_in_a_dict_argument_come_back(connect):
     state = {"layer": {"W": np.zeros(2)}, "history": []}
     a.call_remote("update", None, (state,), {})
     assert list(state["layer"]["W"]) == [1.0, 1.0] and state["history"] == [1]
+
+
+def test_time_spent_serving_the_other_sides_calls_is_not_counted_against_the_deadline(connect):
+    """B's function calls back into A, whose callback takes longer than A's whole deadline: no timeout, and A
+    is told how long it served."""
+    a, b = connect({"twice": lambda f: [f(), f()]})
+    served = []
+    a.on_served = served.append
+    a.deadline = time.monotonic() + 0.3
+
+    def slow():
+        time.sleep(0.25)
+        return "done"
+
+    assert a.call_remote("twice", None, (slow,), {}) == ["done", "done"]
+    assert len(served) == 2 and all(0.25 <= s < 5 for s in served)
+
+
+def test_the_other_sides_own_slowness_still_times_out(connect):
+    a, b = connect({"sleepy": lambda: time.sleep(1.0)})
+    a.deadline = time.monotonic() + 0.3
+    with pytest.raises(wire.ChannelTimeout):
+        a.call_remote("sleepy", None, (), {})

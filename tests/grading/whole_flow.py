@@ -2,7 +2,7 @@
 
 from grading import autograde, samples
 
-LIMITS = autograde.Limits(cell_timeout=30, submission_seconds=480, memory_gb=6)  # 6 GB touched page by page: 10-20 s
+LIMITS = autograde.Limits(cell_timeout=20, submission_seconds=480, memory_gb=4)  # 4 GB touched page by page: 5-15 s
 SAMPLED = ["grad_W_transposed", "alternative_noisy", *[s.name for s in samples.HOSTILE]]
 # attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
 # others, which act in the worker alone, are graded by the trusted grader in test_samples.py
