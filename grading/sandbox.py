@@ -105,7 +105,8 @@ def limited(argv: list[str], gigabytes: float, file_bytes: int | None = FILE_BYT
     """
     missing = [tool for tool in ("setpriv", "prlimit") if shutil.which(tool) is None]
     if missing:
-        raise RuntimeError(f"util-linux's {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: install util-linux (it sets the memory "
-                           "limit of the processes that run submission code and ends them with their parent)")
+        verb = "is" if len(missing) == 1 else "are"
+        raise RuntimeError(f"util-linux's {' and '.join(missing)} {verb} missing: install util-linux (it sets the "
+                           "memory limit of the processes that run submission code and ends them with their parent)")
     limits = [f"--as={int(gigabytes * 2**30)}"] + ([f"--fsize={file_bytes}"] if file_bytes else [])
     return ["setpriv", "--pdeathsig", "KILL", "--", "prlimit", *limits, "--", *argv]
