@@ -43,6 +43,7 @@ def student(released_course, tmp_path_factory, browser):
         assert done.returncode == 0, f"{command[2:]} failed in the student's folder: {done.stderr[-2000:]}"
     server = LabServer(home, tmp_path_factory.mktemp("lab"))
     yield server, folders
+    browser.get("about:blank")  # a page left open polls its stopped server for the rest of the suite
     server.stop()
 
 
