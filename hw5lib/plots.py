@@ -84,9 +84,12 @@ def tile_mosaic(tiles: list[np.ndarray | None], rows: int, cols: int, gap: int =
     missing tiles are NaN (drawn as the background). ``normalise``: each tile stretched to [0, 1] on its own.
 
     One image in one axes draws many times faster than a grid of subplots (a figure of 64 weights: about
-    0.05 s instead of 0.6 s).
+    0.08 s instead of 0.6 s).
     """
-    height, width = next(t.shape for t in tiles if t is not None)
+    shape = next((np.shape(t) for t in tiles if t is not None), None)
+    if shape is None:
+        raise ValueError("no images to draw: every tile is missing (is the data empty?)")
+    height, width = shape
     mosaic = np.full((rows * (height + gap) - gap, cols * (width + gap) - gap), np.nan)
     for index, tile in enumerate(tiles[:rows * cols]):
         if tile is None:

@@ -47,3 +47,8 @@ def test_grids_of_characters_are_one_image_in_one_axes(figure):
     assert fig.axes[0].images[0].get_array().shape == expected
     if figure == "reconstructions":  # the first original, column by column, in the top-left tile
         assert np.allclose(fig.axes[0].images[0].get_array()[:32, :32], rows[0].reshape(32, 32).T)
+
+
+def test_a_mosaic_of_no_images_says_so():
+    with pytest.raises(ValueError, match="no images to draw"):
+        plots.tile_mosaic([None, None], rows=1, cols=2)
