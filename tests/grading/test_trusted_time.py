@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
 
 # theory.sigmoid_derivative of a submission that asks the grader's copy of nn.compute_loss_and_acc for work
-# (about 0.1 s a call): forty calls for an input of 3 values, without end for an input of 4
+# (about 0.07 s a call): a hundred calls for an input of 3 values, without end for an input of 4
 ASKS_FOR_WORK = '''
 import numpy as np
 from hw5lib import nn
@@ -26,7 +26,7 @@ Y.flags.writeable = P.flags.writeable = False  # sent once a cell, then by token
 
 def sigmoid_derivative(x):
     calls = 0
-    while x.size == 4 or calls < 40:
+    while x.size == 4 or calls < 100:
         nn.compute_loss_and_acc(Y, P)
         calls += 1
     return np.full(x.shape, float(calls))
@@ -36,7 +36,7 @@ CELL = '''import numpy as np
 from hw5lib import theory
 with checks.GRADER.testing(("theory.sigmoid_derivative",)):
     result = theory.sigmoid_derivative(np.zeros({size}))
-assert result[0] == 40, result
+assert result[0] == 100, result
 '''
 
 
@@ -55,10 +55,10 @@ def test_the_graders_work_is_not_the_submissions_time_but_is_bounded(released_co
     (source / "01_time.ipynb").write_text(json.dumps(_notebook(
         {"slow_reference": CELL.format(size=3), "endless_reference": CELL.format(size=4)})))
 
-    outcome = trusted.grade(source, package, trusted.Limits(cell_timeout=2, submission_seconds=120, memory_gb=4))
+    outcome = trusted.grade(source, package, trusted.Limits(cell_timeout=3, submission_seconds=120, memory_gb=4))
 
-    # forty calls of about 0.1 s of the grader's time: over the cell's 2 s, yet the submission's own time is small
-    assert outcome.cells["slow_reference"] == "" and outcome.seconds["slow_reference"] > 3
-    # work asked without end: stopped by the grader's CPU limit (2 s + 5 s), long before the wall-clock limit
+    # a hundred calls of about 0.07 s of the grader's time: over the cell's 3 s, yet the submission's own time is small
+    assert outcome.cells["slow_reference"] == "" and outcome.seconds["slow_reference"] > 3  # longer than the limit
+    # work asked without end: stopped by the grader's CPU limit (3 s + 5 s), long before the wall-clock limit
     assert "ran out of time while the grader worked" in outcome.cells["endless_reference"]
-    assert 2 + trusted.GRADER_EXTRA_CPU_SECONDS <= outcome.seconds["endless_reference"] < 4 * 2 + 15
+    assert 3 + trusted.GRADER_EXTRA_CPU_SECONDS <= outcome.seconds["endless_reference"] < 4 * 3 + 15
