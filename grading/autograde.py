@@ -8,9 +8,9 @@ Each submission is one task on Dask (``grading.cluster``: a local cluster of N w
   2. meanwhile nbgrader autogrades the notebooks in the sandbox (``grading.notebook_run``), from the release
      and a gradebook without hidden tests, for the executed notebooks (formgrader) and the feedback pages.
 When both end, however they end, the worker checks that the provided files were left as they were (else zero,
-with the reason) and writes the feedback; the client alone then writes ``results/<student>.json`` atomically (grades written before an
-interruption are kept), merges the scores into the course's gradebook (manual grades there are kept), copies
-the executed notebooks back and writes the feedback. A rerun skips submissions whose result matches their files
+with the reason) and renders the feedback; the client alone then writes ``results/<student>.json`` atomically
+(grades written before an interruption are kept), merges the scores into the course's gradebook (manual grades
+there are kept) and copies the executed notebooks and the feedback into the course. A rerun skips submissions whose result matches their files
 and the grading source, unless forced. Without bubblewrap, grading stops with the reason unless ``unsandboxed``
 is chosen, which is recorded in every result.
 """

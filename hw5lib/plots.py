@@ -103,10 +103,10 @@ def tile_mosaic(tiles: list[np.ndarray | None], rows: int, cols: int, gap: int =
     return mosaic
 
 
-def _show_mosaic(ax: plt.Axes, mosaic: np.ndarray, vmin: float = 0.0, vmax: float = 1.0) -> None:
-    """A mosaic in grey on a white background, without a frame."""
+def _show_mosaic(ax: plt.Axes, mosaic: np.ndarray) -> None:
+    """A mosaic of values in [0, 1] in grey on a white background, without a frame."""
     cmap = plt.get_cmap("gray").with_extremes(bad="white")
-    ax.imshow(np.ma.masked_invalid(mosaic), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.imshow(np.ma.masked_invalid(mosaic), cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xticks([])
