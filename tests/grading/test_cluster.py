@@ -16,6 +16,7 @@ import pytest
 from grading import autograde, sandbox
 from grading.course import ASSIGNMENT
 from grading.layout import PROJECT_ROOT
+from processes import descendants, is_running, parent_of
 from whole_flow import LIMITS
 
 pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
@@ -68,47 +69,18 @@ def course_with(course_root, tmp_path, students):
     return root
 
 
-def _parent(pid: int) -> int:
-    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
-
-
 def _grading_worker(nannies: set[int]) -> int | None:
     """The PID of one of this cluster's worker processes that is grading now: the parent of a running trusted
     grader, itself a child of one of the ``nannies`` started here (never any other process of the machine)."""
     for entry in os.listdir("/proc"):
         try:
             if entry.isdigit() and b"grading.trusted" in open(f"/proc/{entry}/cmdline", "rb").read():
-                worker = _parent(int(entry))
-                if _parent(worker) in nannies:
+                worker = parent_of(int(entry))
+                if parent_of(worker) in nannies:
                     return worker
         except (OSError, ValueError, IndexError):
             continue
     return None
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every living process below ``pid`` (the trusted grader, nbgrader's run, their sandboxes and kernels)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        try:
-            if entry.isdigit():
-                children.setdefault(_parent(int(entry)), []).append(int(entry))
-        except (OSError, ValueError, IndexError):
-            continue
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting for its reaper no longer counts)."""
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(scheduler, course_root, results,
@@ -126,10 +98,10 @@ def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(sc
     orphans = set()
     if killed is not None:
         time.sleep(3)
-        below = _descendants(killed)
+        below = descendants(killed)  # trusted grader, nbgrader's run, their sandboxes and kernels
         os.kill(killed, signal.SIGKILL)
         time.sleep(5)
-        orphans = {pid for pid in below if _alive(pid)}  # ended with the worker: setpriv --pdeathsig, bwrap
+        orphans = {pid for pid in below if is_running(pid)}  # ended with the worker: setpriv --pdeathsig, bwrap
     run.join(timeout=600)
     assert killed is not None and not run.is_alive()
     assert len(below) >= 3 and not orphans, f"{len(orphans)} of {len(below)} processes outlived the killed worker"

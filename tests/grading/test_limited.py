@@ -7,6 +7,8 @@ import sys
 import time
 
 from grading import sandbox
+from grading.layout import PROJECT_ROOT
+from processes import is_running
 
 PARENT = """
 import subprocess, sys
@@ -18,23 +20,16 @@ child.wait()
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _orphan_after_killing_its_parent(limited: bool) -> bool:
     parent = subprocess.Popen([sys.executable, "-c", PARENT.format(limited=limited)], stdout=subprocess.PIPE,
-                              env=dict(os.environ, PYTHONPATH=os.getcwd()), text=True)
+                              env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)), text=True)
     child = int(parent.stdout.readline())
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 2  # the parent-death signal comes at once
-    while _alive(child) and time.monotonic() < deadline:
+    while is_running(child) and time.monotonic() < deadline:
         time.sleep(0.05)
-    survived = _alive(child)
+    survived = is_running(child)
     if survived:
         os.kill(child, signal.SIGKILL)
     return survived
