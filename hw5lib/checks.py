@@ -992,7 +992,7 @@ def check_find_letters(seed: int = 0, min_recall: float = 0.95) -> None:
 
     rng = np.random.default_rng(seed)
     words = ["PAGE", "INK", "LINE", "READ", "2024", "HAND", "WRITE", "NOTE", "7 DAYS"]
-    page = pages.synthesize_page([" ".join(rng.choice(words, 2)) for _ in range(3)], seed=seed)
+    page = pages.cached_page([" ".join(rng.choice(words, 2)) for _ in range(3)], seed=seed)
     specks = 6
     image = _add_specks(page.image, _page_truth(page), rng, specks)
     result = ocr.findLetters(image)
@@ -1038,7 +1038,7 @@ def check_find_letters_inputs() -> None:
         boxes, binary = ocr.findLetters(blank)
         assert len(boxes) == 0, f"a blank page gave {len(boxes)} boxes; an empty page has no characters"
         _expect_shape("the binary image of a blank page", binary, blank.shape[:2], "one value per pixel")
-    page = pages.synthesize_page(["AB 12"], seed=5)
+    page = pages.cached_page(["AB 12"], seed=5)
     count = len(ocr.findLetters(page.image)[0])
     for label, image in (("uint8", (page.image * 255).astype(np.uint8)), ("grey", page.image.mean(axis=2)),
                          ("RGBA", np.dstack([page.image, np.ones(page.image.shape[:2])]))):

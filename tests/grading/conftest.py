@@ -111,6 +111,8 @@ class AttackWatch:
         return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in self.cache.rglob("*") if p.is_file()}
 
     def after(self, root: Path) -> None:
+        from hw5lib import pages
+
         time.sleep(2)  # a daemon that survived would act now
         self.stop.set()
         self.thread.join()
@@ -118,7 +120,13 @@ class AttackWatch:
         assert self.connections == [], f"a submission reached the loopback server: {self.connections}"
         survivors = _grading_processes() - self.processes
         assert not survivors, f"processes of submissions outlived their grading: {_command_lines(survivors)}"
-        assert self._cache_state() == self.cache_state, "a submission changed the user cache"
+        now = self._cache_state()
+        changed = [path for path, state in self.cache_state.items() if now.get(path) != state]
+        assert not changed, f"a submission changed the user cache: {changed[:5]}"
+        added = [Path(path) for path in now if path not in self.cache_state]
+        # the trusted grader stores the pages its checks draw (hw5lib.pages.cached_page): nothing else is new
+        assert all(path.parent == self.cache / "check-pages" and pages._read_pages(path, count=1) for path in added), (
+            f"files appeared in the user cache during grading: {added[:5]}")
         assert not (self.cache / "poisoned.txt").exists()
         assert b"tampered" not in (root / "gradebook.db").read_bytes()
         now = self._files(root / "submitted")

@@ -107,3 +107,28 @@ def test_sample_pages_are_cached_identical_to_fresh_ones(tmp_path, monkeypatch):
         pages.sample_pages_cache().write_bytes(damaged)
         assert [p.boxes for p in pages.sample_pages(include_photos=False)] == [p.boxes for p in drawn]
     assert pages.sample_pages_cache().stat().st_size > 1000
+
+
+def test_a_check_page_is_drawn_once_and_read_back_identical(tmp_path, monkeypatch):
+    monkeypatch.setenv("HW5_CACHE", str(tmp_path))
+    fresh = pages.synthesize_page(["AB 12"], seed=5)
+    first = pages.cached_page(["AB 12"], seed=5)
+    (stored,) = (tmp_path / "check-pages").glob("page-*.npz")
+    drawn = []
+    monkeypatch.setattr(pages, "synthesize_page", lambda *a, **k: drawn.append(a) or fresh)
+    again = pages.cached_page(["AB 12"], seed=5)
+    assert drawn == []  # read from the cache
+    for page in (first, again):
+        assert (page.name, page.lines, page.boxes) == (fresh.name, fresh.lines, fresh.boxes)
+        assert np.array_equal(page.image, fresh.image) and np.array_equal(page.ink, fresh.ink)
+    pages.cached_page(["AB 12"], seed=6)  # another seed is another page
+    assert len(drawn) == 1 and len(list((tmp_path / "check-pages").glob("page-*.npz"))) == 2
+    stored.write_bytes(b"damaged")
+    assert pages.cached_page(["AB 12"], seed=5).boxes == fresh.boxes and len(drawn) == 2  # drawn again
+
+
+def test_a_check_page_is_drawn_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("HW5_CACHE", str(blocked))
+    assert pages.cached_page(["AB 12"], seed=5).boxes == pages.synthesize_page(["AB 12"], seed=5).boxes
