@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -239,12 +240,15 @@ def build_package(release: Path, submission: Path, target: Path) -> Path:
     return target
 
 
-def start_trusted(root: Path, package: Path, out: Path, limits: Limits, sandboxed: bool, log) -> subprocess.Popen:
-    """The trusted grader's process: the course's grading source first on its path, the project's tools after."""
+def start_trusted(root: Path, package: Path, out: Path, limits: Limits, sandboxed: bool, log,
+                  questions: Iterable[str] = ()) -> subprocess.Popen:
+    """The trusted grader's process: the course's grading source first on its path, the project's tools after.
+    Given handout ``questions`` (e.g. "Q2.3"), it grades their cells only."""
     command = [sys.executable, "-m", "grading.trusted", "--source", str(root.resolve() / "source" / ASSIGNMENT),
                "--package", str(package), "--networks", str(root.resolve() / GRADER_FOLDER), "--out", str(out),
                "--cell-timeout", str(limits.cell_timeout), "--time-limit", str(limits.submission_seconds),
                "--memory-gb", str(limits.memory_gb)] + ([] if sandboxed else ["--unsandboxed"])
+    command += [f"--question={question}" for question in sorted(questions)]
     scratch = out.parent / "tmp"
     scratch.mkdir(exist_ok=True)
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",

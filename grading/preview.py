@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,16 +20,18 @@ from grading.course import ASSIGNMENT
 from grading.points import question_of
 
 
-def preview(course: Path, submission: Path, limits: Limits | None = None, sandboxed: bool | None = None
-            ) -> dict[str, str]:
+def preview(course: Path, submission: Path, limits: Limits | None = None, sandboxed: bool | None = None,
+            questions: Iterable[str] = ()) -> dict[str, str]:
     """{grade_id: '' if it passes, else the failing check's message} for one submission folder.
 
-    ``sandboxed`` defaults to whether bubblewrap can run here.
+    ``sandboxed`` defaults to whether bubblewrap can run here; given handout ``questions`` (e.g. "Q2.3"), only
+    their grade cells are run.
     """
-    return verdict(course, submission, limits, sandboxed)["cells"]
+    return verdict(course, submission, limits, sandboxed, questions)["cells"]
 
 
-def verdict(course: Path, submission: Path, limits: Limits | None = None, sandboxed: bool | None = None) -> dict:
+def verdict(course: Path, submission: Path, limits: Limits | None = None, sandboxed: bool | None = None,
+            questions: Iterable[str] = ()) -> dict:
     """The trusted grader's whole verdict on a submission folder: cells, warnings, printed, stopped, problems."""
     limits = limits or Limits(cell_timeout=120, submission_seconds=600)
     with tempfile.TemporaryDirectory(prefix="hw5-preview-") as tmp:
@@ -37,7 +40,7 @@ def verdict(course: Path, submission: Path, limits: Limits | None = None, sandbo
         with open(work / "trusted.log", "wb") as log:
             if sandboxed is None:
                 sandboxed = sandbox.bubblewrap_problem() is None
-            process = start_trusted(course, package, work / "verdict.json", limits, sandboxed, log)
+            process = start_trusted(course, package, work / "verdict.json", limits, sandboxed, log, questions)
             process.wait()
         if not (work / "verdict.json").is_file():
             log = (work / "trusted.log").read_text(errors="replace")[-300:]

@@ -465,8 +465,10 @@ def grade_cells(source: Path) -> dict[str, str]:
 
 
 def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
-          networks: Path | None = None) -> Outcome:
-    """Run every grade cell of ``source``'s notebooks against the submission whose ``hw5lib`` is in ``package``."""
+          networks: Path | None = None, questions: set[str] | None = None) -> Outcome:
+    """Run every grade cell of ``source``'s notebooks (of the handout ``questions`` only, e.g. {"Q2.3"}, when
+    given) against the submission whose ``hw5lib`` is in ``package``."""
+    from grading.points import question_of
     from hw5lib import checks, config
 
     grader = Grader(package, networks, limits, sandboxed)
@@ -476,6 +478,8 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
     started = time.monotonic()
     try:
         for grade_id, code in grade_cells(source).items():
+            if questions is not None and question_of(grade_id) not in questions:
+                continue
             if time.monotonic() - started >= limits.submission_seconds:
                 grader.outcome.cells[grade_id] = (f"not run: the time limit of {limits.submission_seconds:g} s for a "
                                                   "whole submission was reached")
@@ -530,9 +534,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=Limits.submission_seconds)
     parser.add_argument("--memory-gb", type=float, default=Limits.memory_gb)
     parser.add_argument("--unsandboxed", action="store_true")
+    parser.add_argument("--question", action="append", help="grade this handout question only (e.g. Q2.3; repeatable)")
     args = parser.parse_args(argv)
     limits = Limits(args.cell_timeout, args.time_limit, args.memory_gb)
-    outcome = grade(args.source, args.package, limits, not args.unsandboxed, args.networks)
+    questions = set(args.question) if args.question else None
+    outcome = grade(args.source, args.package, limits, not args.unsandboxed, args.networks, questions)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(outcome.__dict__, indent=1))
     os.replace(tmp, args.out)

@@ -9,6 +9,7 @@ import pytest
 
 from grading import preview, samples, sandbox
 from grading.course import ASSIGNMENT
+from grading.points import question_of
 
 
 def test_there_are_enough_samples_of_each_kind():
@@ -72,11 +73,13 @@ def test_the_returned_gradient_of_backwards_is_checked(forecast):
 
 
 def test_the_reference_hunt_is_a_real_attack(released_course, tmp_path):
-    """Unsandboxed, the attack finds the course's reference solutions and takes their points (sandboxed it loses
-    its three questions: test_autograde.py)."""
-    folder = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES["attack_finds_the_reference"],
-                                  tmp_path / ASSIGNMENT)
-    assert preview.lost_questions(preview.preview(released_course, folder, sandboxed=False)) == set()
+    """Unsandboxed, the attack finds the course's reference solutions and takes the points of the three questions
+    it left blank (sandboxed it loses them: test_an_attack_in_the_worker_gains_nothing_and_is_named)."""
+    sample = samples.SAMPLES["attack_finds_the_reference"]
+    folder = samples.write_sample(released_course / "source" / ASSIGNMENT, sample, tmp_path / ASSIGNMENT)
+    outcome = preview.preview(released_course, folder, sandboxed=False, questions=sample.loses)
+    assert {question_of(gid) for gid in outcome} == set(sample.loses)  # those questions' cells only
+    assert preview.lost_questions(outcome) == set()
 
 
 def test_failure_messages_name_the_mistake(forecast):
