@@ -21,7 +21,7 @@ from whole_flow import LIMITS
 
 pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
-HANDFUL = ["reference", "blank", "grad_W_transposed"]
+HANDFUL = ["reference", "blank"]  # one per worker: the killed one is graded again
 
 
 def _port() -> int:
