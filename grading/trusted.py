@@ -471,13 +471,18 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
     from grading.points import question_of
     from hw5lib import checks, config
 
+    cells = grade_cells(source)
+    unknown = sorted(set(questions or ()) - {question_of(grade_id) for grade_id in cells})
+    if unknown:
+        raise ValueError(f"no grade cell belongs to {', '.join(unknown)}; the graded questions are "
+                         f"{', '.join(sorted({question_of(grade_id) for grade_id in cells}))}")
     grader = Grader(package, networks, limits, sandboxed)
     checks.GRADER = grader
     signal.signal(signal.SIGALRM, _out_of_time)
     signal.signal(signal.SIGPROF, _out_of_time)
     started = time.monotonic()
     try:
-        for grade_id, code in grade_cells(source).items():
+        for grade_id, code in cells.items():
             if questions is not None and question_of(grade_id) not in questions:
                 continue
             if time.monotonic() - started >= limits.submission_seconds:

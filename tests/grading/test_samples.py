@@ -99,3 +99,11 @@ def test_a_rewrite_replaces_only_the_named_solution():
     text = "def f(x):\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\n\ndef g(x):\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n"
     out = samples._replace_solution(text, "def g(", "y = x\nreturn y", where="test")
     assert "return 1" in out and "return 2" not in out and "    y = x\n    return y\n    ### END SOLUTION" in out
+
+
+def test_a_question_the_notebooks_do_not_grade_is_named(tmp_path):
+    from grading import trusted
+    from grading.layout import PROJECT_ROOT
+
+    with pytest.raises(ValueError, match=r"no grade cell belongs to Q9\.9; the graded questions are .*Q2\.3"):
+        trusted.grade(PROJECT_ROOT / "notebooks", tmp_path, trusted.Limits(), questions={"Q9.9", "Q2.3"})
