@@ -472,10 +472,12 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
     from hw5lib import checks, config
 
     cells = grade_cells(source)
-    unknown = sorted(set(questions or ()) - {question_of(grade_id) for grade_id in cells})
-    if unknown:
-        raise ValueError(f"no grade cell belongs to {', '.join(unknown)}; the graded questions are "
-                         f"{', '.join(sorted({question_of(grade_id) for grade_id in cells}))}")
+    if questions is not None:
+        graded = {question_of(grade_id) for grade_id in cells}
+        if set(questions) - graded:
+            raise ValueError(f"no grade cell belongs to {', '.join(sorted(set(questions) - graded))}; the graded "
+                             f"questions are {', '.join(sorted(graded))}")
+        cells = {grade_id: code for grade_id, code in cells.items() if question_of(grade_id) in questions}
     grader = Grader(package, networks, limits, sandboxed)
     checks.GRADER = grader
     signal.signal(signal.SIGALRM, _out_of_time)
@@ -483,8 +485,6 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
     started = time.monotonic()
     try:
         for grade_id, code in cells.items():
-            if questions is not None and question_of(grade_id) not in questions:
-                continue
             if time.monotonic() - started >= limits.submission_seconds:
                 grader.outcome.cells[grade_id] = (f"not run: the time limit of {limits.submission_seconds:g} s for a "
                                                   "whole submission was reached")
