@@ -19,6 +19,7 @@ import importlib.abc
 import importlib.machinery
 import io
 import os
+import re
 import shutil
 import socket
 import sys
@@ -421,13 +422,7 @@ def zygote(control_fd: int, cells: str) -> None:
                 break
             time.sleep(0.005)
         for place in ("/tmp", "/dev/shm", "/dev/mqueue"):
-            with contextlib.suppress(OSError):
-                for entry in os.scandir(place):
-                    with contextlib.suppress(OSError):
-                        if entry.is_dir(follow_symlinks=False):
-                            shutil.rmtree(entry.path, ignore_errors=True)
-                        else:
-                            os.unlink(entry.path)
+            _empty(place)
         _remove_ipc(libc)
 
     control.sendall(b"ready")
@@ -455,6 +450,34 @@ def zygote(control_fd: int, cells: str) -> None:
         for fd in fds:
             os.close(fd)
         control.sendall(f"ok {'' if code is None else code}".encode())
+
+
+def _mounts_below(folder: str) -> set[str]:
+    """The mount points below ``folder`` (from /proc/self/mounts; its octal escapes undone)."""
+    try:
+        with open("/proc/self/mounts", "rb") as fh:
+            points = [line.split()[1].decode(errors="replace") for line in fh if len(line.split()) > 1]
+    except OSError:
+        return set()
+    points = [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), p) for p in points]
+    return {p for p in points if p.startswith(folder.rstrip("/") + "/")}
+
+
+def _empty(folder: str, mounts: set[str] | None = None) -> None:
+    """Delete everything in ``folder`` but the mounts below it: the read-only Python the sandbox binds under /tmp
+    when the project lives there is neither deleted nor walked file by file (that took 0.5 s per grade cell)."""
+    mounts = _mounts_below(folder) if mounts is None else mounts
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.path in mounts:
+                    continue
+                if not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.path)
+                elif any(point.startswith(entry.path + "/") for point in mounts):
+                    _empty(entry.path, mounts)  # as deep as the mounts: folders the sandbox made, not the worker
+                else:
+                    shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _remove_ipc(libc) -> None:

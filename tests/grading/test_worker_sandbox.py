@@ -90,3 +90,41 @@ def test_nothing_a_cells_worker_leaves_reaches_the_next_cell(leaver):
         assert call(grader, np.zeros(3)) == [0] and grader.zygote is not first  # replaced, nothing lost
     finally:
         grader.close()
+
+
+EMPTY_TMP = '''
+import os, sys
+sys.path.insert(0, "/grader")
+import worker
+os.makedirs("/tmp/deep/" + "/".join(["d"] * 300))
+open("/tmp/deep/" + "/".join(["d"] * 300) + "/left.txt", "w").write("x")
+open("/tmp/left.txt", "w").write("x")
+os.symlink("/tmp/project/venv", "/tmp/link")
+removals = []
+sys.addaudithook(lambda event, args: removals.append(args[0]) if event == "os.remove" else None)
+worker._empty("/tmp")
+print(len(removals))
+print(sorted(os.listdir("/tmp")), sorted(os.listdir("/tmp/project")), len(os.listdir("/tmp/project/venv")))
+'''
+
+
+def test_emptying_tmp_leaves_a_python_bound_below_it_alone_and_unwalked(tmp_path):
+    """A project that lives under /tmp (a CI clone) has its Python bound inside the sandbox's /tmp: emptying /tmp
+    between cells deletes what a worker left there, but neither deletes nor walks that read-only folder."""
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    for i in range(3000):
+        (venv / f"f{i}.py").write_text("")
+    tools = tmp_path / "grader"
+    tools.mkdir()
+    for name in trusted.WORKER_FILES:
+        shutil.copy2(trusted.Path(trusted.__file__).with_name(name), tools / name)
+    argv = sandbox.command([sandbox.sys.executable, "-c", EMPTY_TMP],
+                           [sandbox.Mount(tools, "/grader"), sandbox.Mount(venv, "/tmp/project/venv")], "/",
+                           sandbox.environment())
+    result = sandbox.subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    removals, listing = result.stdout.splitlines()[-2:]
+    assert listing == "['project'] ['venv'] 3000"  # the worker's files, folders and link gone; the bound folder kept
+    assert removals == "3"  # its two files and the link: no attempt on the 3000 files of the bound folder
+    assert len(list(venv.iterdir())) == 3000
