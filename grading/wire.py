@@ -69,11 +69,10 @@ class FunctionRef:
 class ArrayCache:
     """Arrays both sides hold during one call from the grader: sent again as a token instead of their bytes.
 
-    An array that travelled (either way) is remembered by identity with a copy of its bytes (up to ``_KEPT``
-    bytes) or, for a larger one, only if it is read-only; sent again unchanged, it travels as its token and the
-    receiver uses the object it already has (so an array passed back and forth keeps its identity, as in one
-    process). A page's binary image that ``read_text`` passes to ``crop_to_input`` for each character thus
-    crosses once, not 150 times. Cleared by both sides at the start of each call from the grader.
+    An array that travelled (either way) is remembered by identity with its bytes (small arrays) or, for a large
+    one, only if it is read-only; sent again unchanged, it travels as its token and the receiver uses the object
+    it already has (so an array passed back and forth keeps its identity, as in one process). Cleared by both
+    sides at the start of each call from the grader.
     """
 
     def __init__(self, side: str) -> None:
@@ -89,7 +88,7 @@ class ArrayCache:
         if token is None:
             self.count += 1
             token = f"{self.side}{self.count}"
-        small = array.nbytes <= _KEPT
+        small = array.nbytes <= _SMALL
         if small or not array.flags.writeable:
             self.by_id[id(array)] = (array, token, array.tobytes() if small else None)
         self.by_token[token] = array
@@ -238,7 +237,6 @@ def set_generator_state(state: list) -> None:
 # ---------------------------------------------------------------- the channel
 
 
-_KEPT = 2**26  # bytes: an array up to this size is remembered with a copy of its bytes (ArrayCache)
 _SMALL = 2**16  # bytes: arrays up to this size are compared to find what a call changed; larger ones always travel
 
 
