@@ -20,10 +20,23 @@ child.wait()
 """
 
 
+def _runs_the_sleep(pid: int) -> bool:
+    """True once ``pid`` has become Python itself (past setpriv and prlimit, which exec it)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            program = fh.read().split(b"\0")[0]
+    except OSError:
+        return False
+    return os.path.basename(program).startswith(b"python")
+
+
 def _orphan_after_killing_its_parent(limited: bool) -> bool:
     parent = subprocess.Popen([sys.executable, "-c", PARENT.format(limited=limited)], stdout=subprocess.PIPE,
                               env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)), text=True)
     child = int(parent.stdout.readline())
+    started = time.monotonic() + 10  # kill the parent once the child runs Python (setpriv has set its signal)
+    while time.monotonic() < started and not _runs_the_sleep(child):
+        time.sleep(0.01)
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 2  # the parent-death signal comes at once
