@@ -34,8 +34,8 @@ def _orphan_after_killing_its_parent(limited: bool) -> bool:
     parent = subprocess.Popen([sys.executable, "-c", PARENT.format(limited=limited)], stdout=subprocess.PIPE,
                               env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)), text=True)
     child = int(parent.stdout.readline())
-    started = time.monotonic() + 10  # kill the parent once the child runs Python (setpriv has set its signal)
-    while time.monotonic() < started and not _runs_the_sleep(child):
+    ready_by = time.monotonic() + 10  # kill the parent once the child runs Python (setpriv has set its signal)
+    while time.monotonic() < ready_by and not _runs_the_sleep(child):
         time.sleep(0.01)
     parent.send_signal(signal.SIGKILL)
     parent.wait()

@@ -3,6 +3,8 @@
 read the process that forks the workers, and a worker that kills that process costs nothing but a restart."""
 
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -116,14 +118,11 @@ def test_emptying_tmp_leaves_a_python_bound_below_it_alone_and_unwalked(tmp_path
     venv.mkdir()
     for i in range(3000):
         (venv / f"f{i}.py").write_text("")
-    tools = tmp_path / "grader"
-    tools.mkdir()
-    for name in trusted.WORKER_FILES:
-        shutil.copy2(trusted.Path(trusted.__file__).with_name(name), tools / name)
-    argv = sandbox.command([sandbox.sys.executable, "-c", EMPTY_TMP],
+    tools = trusted._worker_tools(tmp_path)
+    argv = sandbox.command([sys.executable, "-c", EMPTY_TMP],
                            [sandbox.Mount(tools, "/grader"), sandbox.Mount(venv, "/tmp/project/venv")], "/",
                            sandbox.environment())
-    result = sandbox.subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     removals, listing = result.stdout.splitlines()[-2:]
     assert listing == "[] ['venv'] 3000"  # the worker's files, folders and link gone; the bound folder kept
