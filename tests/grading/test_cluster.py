@@ -83,31 +83,56 @@ def _grading_worker(nannies: set[int]) -> int | None:
     return None
 
 
+def _command_line(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")[:200]
+    except OSError:
+        return "(gone)"
+
+
+def _logs(tmp_path) -> str:
+    """The tails of the cluster's logs, for a failure message."""
+    return "\n".join(f"{log.name}: {log.read_text(errors='replace')[-1500:]}"
+                     for log in sorted(tmp_path.parent.glob("dask*/*.log")))
+
+
 def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(scheduler, course_root, results,
                                                                             tmp_path):
     scheduler, nannies = scheduler
     root = course_with(course_root, tmp_path, HANDFUL)
-    outcome = {}
-    run = threading.Thread(target=lambda: outcome.update(
-        autograde.autograde(root, scheduler=scheduler, limits=LIMITS, progress=False)))
+    outcome, raised = {}, []
+
+    def grade() -> None:
+        try:
+            outcome.update(autograde.autograde(root, scheduler=scheduler, limits=LIMITS, progress=False))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertions below
+            raised.append(exc)
+
+    run = threading.Thread(target=grade)
     run.start()
     killed, deadline = None, time.monotonic() + 90
     while killed is None and time.monotonic() < deadline:  # kill a worker in the middle of a grading
         killed = _grading_worker(nannies)
         time.sleep(0.2)
-    orphans = set()
+    below, orphans = {}, {}
     if killed is not None:
         time.sleep(3)
-        below = descendants(killed)  # trusted grader, nbgrader's run, their sandboxes and kernels
+        below = {pid: _command_line(pid) for pid in descendants(killed)}  # trusted grader, nbgrader's run, kernels
         os.kill(killed, signal.SIGKILL)
         time.sleep(5)
-        orphans = {pid for pid in below if is_running(pid)}  # ended with the worker: setpriv --pdeathsig, bwrap
+        # ended with the worker (setpriv --pdeathsig, bwrap --die-with-parent): the same PID running the same
+        # command would be one that outlived it
+        orphans = {pid: line for pid, line in below.items() if is_running(pid) and _command_line(pid) == line}
     run.join(timeout=600)
-    assert killed is not None and not run.is_alive()
-    assert len(below) >= 3 and not orphans, f"{len(orphans)} of {len(below)} processes outlived the killed worker"
-    assert sorted(outcome) == sorted(HANDFUL)
+    assert killed is not None, "no worker of the cluster was seen grading within 90 s"
+    assert not run.is_alive() and not raised, (raised, _logs(tmp_path))
+    assert len(below) >= 3 and not orphans, (f"{len(orphans)} of {len(below)} processes outlived the killed worker: "
+                                             f"{sorted(orphans.values())}")
+    assert sorted(outcome) == sorted(HANDFUL), _logs(tmp_path)
     for student in HANDFUL:  # the same table as the local run, the killed worker's submission included
-        assert outcome[student].scores == results[student].scores, student
+        differ = {gid: (score, results[student].scores.get(gid)) for gid, score in outcome[student].scores.items()
+                  if score != results[student].scores.get(gid)}
+        assert outcome[student].scores == results[student].scores, (student, differ, outcome[student].reasons)
         assert not [r for r in outcome[student].reasons if "workers" in r or "failed" in r], outcome[student].reasons
         assert (root / "autograded" / student / ASSIGNMENT / "02_fully_connected.ipynb").is_file()
         assert (root / "feedback" / student / ASSIGNMENT / "summary.html").is_file()
