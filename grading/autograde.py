@@ -251,8 +251,8 @@ def start_trusted(root: Path, package: Path, out: Path, limits: Limits, sandboxe
     command += [f"--question={question}" for question in sorted(questions)]
     scratch = out.parent / "tmp"
     scratch.mkdir(exist_ok=True)
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", TMPDIR=str(scratch))  # the workers' folders live in the workspace
+    # TMPDIR: the workers' folders live in the workspace
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), TMPDIR=str(scratch), **sandbox.COMPUTE_SETTINGS)
     # the grader computes for the worker too (its callbacks): bounded like it, plus room for the data
     command = sandbox.limited(command, limits.memory_gb + 6, file_bytes=None)
     return subprocess.Popen(command, cwd=root.resolve() / "source" / ASSIGNMENT, env=env, stdin=subprocess.DEVNULL,

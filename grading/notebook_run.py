@@ -25,6 +25,10 @@ from grading.layout import student_files
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_NOTEBOOK_BYTES = 64 * 2**20
 INSIDE = "/course"  # where the sandbox sees its course folder
+# ``python -m nbgrader`` without jsonschema's IRI format checks: their module builds a parser for about a second
+# at import, in every run, and nbformat's notebook schema uses no IRI format
+NBGRADER_MAIN = ("import sys; sys.modules['rfc3987_syntax'] = None; "
+                 "from nbgrader.apps.nbgraderapp import main; sys.exit(main())")
 
 
 def strip_hidden_tests(source: str) -> str:
@@ -100,7 +104,7 @@ def _data_mounts() -> tuple[list[sandbox.Mount], dict[str, str]]:
 def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed: bool,
         notebook: str | None = None) -> tuple[str, bool]:
     """One ``nbgrader autograde`` in the sandbox (of one notebook, or all); its log and whether it timed out."""
-    argv = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", student, "--create"]
+    argv = [sys.executable, "-c", NBGRADER_MAIN, "autograde", ASSIGNMENT, "--student", student, "--create"]
     argv += ["--notebook", notebook] if notebook else ["--force"]
     mounts, env = _data_mounts()
     if sandboxed:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from grading.layout import PROJECT_ROOT
+
+if TYPE_CHECKING:  # nbformat takes about a second to import; the trusted grader needs question_of alone
+    import nbformat
 
 POINTS_FILE = PROJECT_ROOT / "grading" / "points.toml"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -51,6 +53,8 @@ def apply_points(notebook: Path, table: dict[str, float]) -> list[str]:
 
     Raises ValueError when the table and the notebook do not list the same graded cells.
     """
+    import nbformat
+
     nb = nbformat.read(notebook, as_version=4)
     cells = graded_cells(nb)
     if set(cells) != set(table):

@@ -1,11 +1,14 @@
-"""The provided-file check after nbgrader's sandboxed run (grading.notebook_run.changed_provided_files)."""
+"""The provided-file check after nbgrader's sandboxed run (grading.notebook_run.changed_provided_files), and the
+command that starts nbgrader there."""
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from grading.course import ASSIGNMENT
-from grading.notebook_run import changed_provided_files
+from grading.notebook_run import NBGRADER_MAIN, changed_provided_files
 
 STUDENT = "ada"
 
@@ -52,3 +55,13 @@ def test_an_autograded_folder_replaced_by_a_link_counts_as_changed(release, tmp_
     (tmp_path / "run" / "autograded" / STUDENT).mkdir(parents=True)
     (tmp_path / "run" / "autograded" / STUDENT / ASSIGNMENT).symlink_to(release)
     assert changed_provided_files(release, tmp_path / "run", STUDENT) == ["hw5lib/checks.py", "hw5lib/util.py"]
+
+
+def test_nbgrader_starts_without_the_iri_checks_it_never_uses():
+    # nbgrader imports jsonschema (through nbformat); its IRI checks are the part that takes a second
+    probe = NBGRADER_MAIN.replace("sys.exit(main())", "import jsonschema._format as f; print(hasattr(f, 'is_iri')); "
+                                  "main()")
+    run = subprocess.run([sys.executable, "-c", probe, "--version"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.split()
+    assert lines[0] == "False" and lines[-1][0].isdigit(), run.stdout  # no IRI checks, then nbgrader's version
