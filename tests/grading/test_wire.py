@@ -598,3 +598,38 @@ def test_the_other_sides_own_slowness_still_times_out(connect):
     a.deadline = time.monotonic() + 0.3
     with pytest.raises(wire.ChannelTimeout):
         a.call_remote("sleepy", None, (), {})
+
+
+@pytest.mark.parametrize("checksums", [True, False])
+def test_a_large_array_the_worker_received_goes_back_as_a_token_until_it_changes(checksums):
+    """As in read_text: the grader's findLetters returns the page, the submission passes it to the grader's
+    crop_to_input again and again. With checksums (the worker's side) it crosses back as a token, so the grader
+    gets its own object; once the submission changes it, it travels in full, changed."""
+    page = np.arange(300 * 300, dtype=float).reshape(300, 300)  # 720 kB: a large array, writable
+    seen = []
+
+    def crop(binary, row):
+        seen.append((binary is page, float(binary[row].sum())))
+        return float(binary[row].sum())
+
+    def read(find, crop):
+        binary = find()
+        sums = [crop(binary, row) for row in range(3)]
+        binary[0] = 0  # the submission changes its copy
+        return sums + [crop(binary, 0), crop(binary, 1)]
+
+    sa, sb = socket.socketpair()
+    grader = wire.Channel(sa, local=_no_function)
+    worker = wire.Channel(sb, local=lambda name: {"read": read}[name], checksums=checksums)
+    grader.deadline = time.monotonic() + 60
+    thread = threading.Thread(target=_serve, args=(worker,), daemon=True)
+    thread.start()
+    try:
+        sums = grader.call_remote("read", None, (lambda: page, crop), {}, fresh=True)
+    finally:
+        sa.close()
+        thread.join(10)
+        sb.close()
+    row = [float(page[r].sum()) for r in range(3)]
+    assert sums == row + [0.0, row[1]] and page[0].sum() == row[0]  # the grader's page never changed
+    assert [same for same, _ in seen] == [checksums] * 3 + [False, False]
