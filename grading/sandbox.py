@@ -22,8 +22,8 @@ INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubble
                 "(`sudo sysctl -w kernel.unprivileged_userns_clone=1`) or grade as root")
 UNSANDBOXED_RISK = ("graded WITHOUT the sandbox (--unsandboxed): the submission's code ran as the grading user, "
                     "with the network and every file that user can reach")
-# Environment passed into the sandbox: one BLAS thread per process, and OpenBLAS's processor settings
-# where the machine needs them to compute correctly.
+# Environment passed into the sandbox from the grader's: OpenBLAS's processor settings where the machine needs them
+# to compute correctly, and the locale.
 KEPT_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 # How every grading process computes (the trusted grader too): one BLAS thread, as gradings run side by side; and
 # NumPy's large arrays on ordinary pages. NumPy asks for huge pages, and on the machines measured the kernel was

@@ -488,8 +488,6 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
     from grading.points import question_of
     from hw5lib import checks, config, data
 
-    data.load_nist36 = _read_once(data.load_nist36)
-
     cells = grade_cells(source)
     if questions is not None:
         graded = {question_of(grade_id) for grade_id in cells}
@@ -499,6 +497,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
         cells = {grade_id: code for grade_id, code in cells.items() if question_of(grade_id) in questions}
     grader = Grader(package, networks, limits, sandboxed)
     checks.GRADER = grader
+    load_nist36, data.load_nist36 = data.load_nist36, _read_once(data.load_nist36)
     signal.signal(signal.SIGALRM, _out_of_time)
     signal.signal(signal.SIGPROF, _out_of_time)
     started = time.monotonic()
@@ -542,7 +541,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
             grader.outcome.problems.append(f"stopped after the time limit of {limits.submission_seconds:g} s for a "
                                            "whole submission: look for an endless loop or far too much work")
     finally:
-        checks.GRADER = None
+        checks.GRADER, data.load_nist36 = None, load_nist36
         grader.close()
     return grader.outcome
 

@@ -147,3 +147,17 @@ def test_a_submission_that_keeps_bringing_down_workers_gets_zero_with_that_reaso
     result = autograde._failed(course_root, "reference", True, KilledWorker("grade-reference", None, 2))
     assert result.total == 0 and set(result.scores) == set(results["reference"].scores)  # every cell, none passed
     assert len(result.reasons) == 1 and "brought down 3 grading workers" in result.reasons[0]
+
+
+def test_a_local_clusters_workers_do_not_profile_themselves():
+    """Dask's workers sample their stacks every 10 ms by default: CPU time a grading on 2 cores needs."""
+    import dask
+
+    from grading.cluster import Cluster
+
+    local = Cluster(None, 1)
+    try:
+        settings = local.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    finally:
+        local.close()
+    assert list(settings.values()) == [False]
