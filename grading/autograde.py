@@ -159,7 +159,7 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
                                    "--unsandboxed to grade without it, at your own risk")
         if progress and engine.dashboard():
             print(f"Dask dashboard: {engine.dashboard()}", file=sys.stderr)
-        shared = engine.client.scatter(course, broadcast=True)
+        shared = cluster.share_course(engine.client, course)
         digest = cluster.course_digest(course)
         futures = {engine.client.submit(cluster.grade_task, shared, digest, student,
                                         cluster.pack(root / "submitted" / student / ASSIGNMENT), limits,

@@ -6,8 +6,9 @@ as bytes; a worker unpacks them into a folder of its own, grades the submission 
 machine (``autograde._grade_safely``: trusted grader and sandboxed notebook run) and sends back the result,
 the executed notebooks and the feedback pages as data. Only the client writes into the course folder.
 
-A worker that dies while grading loses nothing: Dask gives its task to another worker. A submission whose
-grading brings down ``ALLOWED_FAILURES`` workers is not tried again; the client gives it zero with that reason.
+A worker that dies while grading loses nothing: Dask gives its task to another worker, and computes the course's
+material again if that worker held the only copy (``share_course``). A submission whose grading brings down
+``ALLOWED_FAILURES`` workers is not tried again; the client gives it zero with that reason.
 """
 
 from __future__ import annotations
@@ -81,6 +82,18 @@ def grade_task(course: bytes, digest: str, student: str, submission: bytes, limi
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {"result": asdict(result), "notebooks": notebooks, "pages": pages}
+
+
+def course_task(course: bytes) -> bytes:
+    """The packed course as the result of a task, for every grading task to depend on. Dask computes it again
+    when every worker that held it died; scattered data would be lost instead (Dask's active memory manager
+    keeps a single copy of it, and a grading run whose one holder was killed failed whole)."""
+    return course
+
+
+def share_course(client, course: bytes):
+    """The future of ``course_task``: the course travels to the scheduler once, inside that task."""
+    return client.submit(course_task, course, key=f"hw5-course-{course_digest(course)}")
 
 
 def course_digest(course: bytes) -> str:

@@ -161,3 +161,26 @@ def test_a_local_clusters_workers_do_not_profile_themselves():
     finally:
         local.close()
     assert list(settings.values()) == [False]
+
+
+def test_the_course_is_computed_again_when_the_only_worker_that_held_it_dies():
+    """Scattered data has one copy on a Dask cluster (the active memory manager drops the others): a killed
+    worker that held it failed a whole grading run. As a task's result, Dask computes it again."""
+    from grading.cluster import Cluster, share_course
+
+    local = Cluster(None, 2)
+    try:
+        client = local.client
+        course = os.urandom(2**16)
+        shared = share_course(client, course)
+        assert shared.result(timeout=60) == course
+        holders = list(client.who_has([shared])[shared.key])
+        for pid in client.run(os.getpid, workers=holders).values():  # every worker that held it dies
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while set(holders) & set(client.scheduler_info()["workers"]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not set(holders) & set(client.scheduler_info()["workers"])
+        assert client.submit(len, shared, pure=False).result(timeout=60) == len(course)
+    finally:
+        local.close()
