@@ -159,8 +159,8 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
                                    "--unsandboxed to grade without it, at your own risk")
         if progress and engine.dashboard():
             print(f"Dask dashboard: {engine.dashboard()}", file=sys.stderr)
-        shared = cluster.share_course(engine.client, course)
         digest = cluster.course_digest(course)
+        shared = cluster.share_course(engine.client, course, digest)
         futures = {engine.client.submit(cluster.grade_task, shared, digest, student,
                                         cluster.pack(root / "submitted" / student / ASSIGNMENT), limits,
                                         not unsandboxed, key=f"grade-{student}-{os.urandom(4).hex()}",

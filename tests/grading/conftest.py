@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import command_line
 
 ATTACK_PORTS = range(47800, 47830)  # the ports grading.samples' attack_network tries
 
@@ -53,16 +54,6 @@ def _grading_processes() -> set[int]:
             if b"worker.py" in cmdline or b"ipykernel" in cmdline:
                 found.add(int(entry))
     return found
-
-
-def _command_lines(pids: set[int]) -> dict[int, str]:
-    lines = {}
-    for pid in pids:
-        try:
-            lines[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:300]
-        except OSError:
-            lines[pid] = "(gone)"
-    return lines
 
 
 class AttackWatch:
@@ -119,7 +110,8 @@ class AttackWatch:
         self.server.close()
         assert self.connections == [], f"a submission reached the loopback server: {self.connections}"
         survivors = _grading_processes() - self.processes
-        assert not survivors, f"processes of submissions outlived their grading: {_command_lines(survivors)}"
+        lines = {pid: command_line(pid) for pid in survivors}
+        assert not survivors, f"processes of submissions outlived their grading: {lines}"
         now = self._cache_state()
         changed = [path for path, state in self.cache_state.items() if now.get(path) != state]
         assert not changed, f"a submission changed the user cache: {changed[:5]}"

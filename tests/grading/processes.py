@@ -1,4 +1,4 @@
-"""The machine's processes as /proc shows them: parents, descendants, and whether one still runs."""
+"""The machine's processes as /proc shows them: parents, descendants, command lines, and whether one still runs."""
 
 import os
 
@@ -11,6 +11,15 @@ def _stat_fields(pid: int) -> list[str]:
 
 def parent_of(pid: int) -> int:
     return int(_stat_fields(pid)[1])
+
+
+def command_line(pid: int) -> str:
+    """The command line ``pid`` runs (its first 300 characters), or "(gone)"."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")[:300]
+    except OSError:
+        return "(gone)"
 
 
 def is_running(pid: int) -> bool:

@@ -18,7 +18,7 @@ import pytest
 from grading import autograde, sandbox
 from grading.course import ASSIGNMENT
 from grading.layout import PROJECT_ROOT
-from processes import descendants, is_running, parent_of
+from processes import command_line, descendants, is_running, parent_of
 from whole_flow import LIMITS
 
 pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
@@ -85,13 +85,6 @@ def _grading_worker(nannies: set[int]) -> int | None:
     return None
 
 
-def _command_line(pid: int) -> str:
-    try:
-        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")[:200]
-    except OSError:
-        return "(gone)"
-
-
 def _logs(tmp_path) -> str:
     """The tails of the cluster's logs, for a failure message."""
     return "\n".join(f"{log.name}: {log.read_text(errors='replace')[-1500:]}"
@@ -119,12 +112,12 @@ def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(sc
     below, orphans = {}, {}
     if killed is not None:
         time.sleep(3)
-        below = {pid: _command_line(pid) for pid in descendants(killed)}  # trusted grader, nbgrader's run, kernels
+        below = {pid: command_line(pid) for pid in descendants(killed)}  # trusted grader, nbgrader's run, kernels
         os.kill(killed, signal.SIGKILL)
         time.sleep(5)
         # ended with the worker (setpriv --pdeathsig, bwrap --die-with-parent): the same PID running the same
         # command would be one that outlived it
-        orphans = {pid: line for pid, line in below.items() if is_running(pid) and _command_line(pid) == line}
+        orphans = {pid: line for pid, line in below.items() if is_running(pid) and command_line(pid) == line}
     run.join(timeout=600)
     assert killed is not None, "no worker of the cluster was seen grading within 90 s"
     assert not run.is_alive() and not raised, (raised, _logs(tmp_path))
@@ -168,13 +161,13 @@ def test_a_local_clusters_workers_do_not_profile_themselves():
 def test_the_course_is_computed_again_when_the_only_worker_that_held_it_dies():
     """Scattered data has one copy on a Dask cluster (the active memory manager drops the others): a killed
     worker that held it failed a whole grading run. As a task's result, Dask computes it again."""
-    from grading.cluster import Cluster, share_course
+    from grading.cluster import Cluster, course_digest, share_course
 
     local = Cluster(None, 2)
     try:
         client = local.client
         course = os.urandom(2**16)
-        shared = share_course(client, course)
+        shared = share_course(client, course, course_digest(course))
         assert shared.result(timeout=60) == course
         holders = list(client.who_has([shared])[shared.key])
         for pid in client.run(os.getpid, workers=holders).values():  # every worker that held it dies
