@@ -296,12 +296,15 @@ def _run_notebooks(root: Path, workspace: Path, student: str, limits: Limits, sa
     notebook_run.prepare(folder, release, root / "submitted" / student / ASSIGNMENT, student,
                          root / GRADER_FOLDER / PUBLIC_GRADEBOOK, limits.cell_timeout)
     deadline = time.monotonic() + limits.submission_seconds
-    log, timed_out = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed)
+    log, timed_out, notes = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed)
+    _note_limits(result, notes)
     if not (folder / "autograded" / student / ASSIGNMENT).is_dir() and notebook_run.kernel_died(log):
         for notebook in sorted(release.glob("*.ipynb")):  # nbgrader drops a whole submission when a kernel dies
             if time.monotonic() >= deadline:
                 break
-            own_log, timed_out = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed, notebook.stem)
+            own_log, timed_out, notes = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed,
+                                                         notebook.stem)
+            _note_limits(result, notes)
             if notebook_run.kernel_died(own_log):
                 result.reasons.append(f"the Python kernel died while running {notebook.name} (os._exit, a crash or "
                                       "the memory limit): that notebook has no executed copy")
@@ -312,6 +315,13 @@ def _run_notebooks(root: Path, workspace: Path, student: str, limits: Limits, sa
     if changed:
         result.reasons.append("the submission changed or deleted provided files while being graded ("
                               + ", ".join(changed[:5]) + "): no automatic points are given")
+
+
+def _note_limits(result: Result, notes: tuple[list[str], list[str]]) -> None:
+    """Record what the limits of a sandbox's control group stopped (attempts) or cost (problems), once each."""
+    stopped, problems = notes
+    result.stopped += [text for text in stopped if text not in result.stopped]
+    result.reasons += [text for text in problems if text not in result.reasons]
 
 
 def _read_verdict(root: Path, workspace: Path, verdict: Path, result: Result, quiet: bool = False) -> None:

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from grading import sandbox
+from grading import cgroups, sandbox
 from grading.course import ASSIGNMENT, CONFIG_TEMPLATE
 from grading.layout import student_files
 
@@ -102,8 +102,9 @@ def _data_mounts() -> tuple[list[sandbox.Mount], dict[str, str]]:
 
 
 def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed: bool,
-        notebook: str | None = None) -> tuple[str, bool]:
-    """One ``nbgrader autograde`` in the sandbox (of one notebook, or all); its log and whether it timed out."""
+        notebook: str | None = None) -> tuple[str, bool, tuple[list[str], list[str]]]:
+    """One ``nbgrader autograde`` in the sandbox (of one notebook, or all), its processes in a control group
+    where one can be made; its log, whether it timed out, and (attempts stopped, problems) by the group's limits."""
     argv = [sys.executable, "-c", NBGRADER_MAIN, "autograde", ASSIGNMENT, "--student", student, "--create"]
     argv += ["--notebook", notebook] if notebook else ["--force"]
     mounts, env = _data_mounts()
@@ -118,10 +119,11 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
                    if os.environ.get(name)}
         cwd, environ = folder, sandbox.environment({**outside, "HOME": str(folder), "MPLCONFIGDIR": str(folder / ".mpl")})
     log_path = folder.parent / f"nbgrader{'-' + notebook if notebook else ''}.log"
-    timed_out = False
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(sandbox.limited(argv, memory_gb), cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    timed_out, notes = False, ([], [])
+    with open(log_path, "wb") as log, cgroups.limits(memory_gb) as group:
+        process = subprocess.Popen(sandbox.limited(argv, memory_gb, group=group), cwd=cwd, env=environ,
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         try:
             process.wait(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -132,7 +134,9 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
             except (ProcessLookupError, PermissionError):
                 pass
             process.wait()
-    return read_tail(log_path), timed_out
+            if group is not None:
+                notes = group.notes("the notebooks' sandbox")
+    return read_tail(log_path), timed_out, notes
 
 
 def read_tail(path: Path, limit: int = 2**20) -> str:

@@ -33,6 +33,13 @@ class Sample:
     about: str
     base: str = "reference"  # or "blank": the student release
     stopped: tuple[str, ...] = ()  # words the feedback's list of stopped attempts must hold
+    limited: tuple[str, ...] = ()  # more such words, where the machine lets the grader make control groups
+
+    def expected_stopped(self) -> tuple[str, ...]:
+        """The words the feedback's stopped attempts must hold on this machine."""
+        from grading import cgroups
+
+        return self.stopped + (self.limited if cgroups.problem() is None else ())
 
 
 def _bug(name: str, question: str, file: str, old: str, new: str, about: str) -> Sample:
@@ -204,6 +211,24 @@ HOSTILE = [
         ("hw5lib/theory.py", "def logistic(", "import pathlib\n(pathlib.Path(__file__).parent / 'checks.py')"
          ".write_text('def __getattr__(name):\\n    return lambda *a, **k: None\\n')\n\n\ndef logistic("),),
      "replaces the provided checker with one that passes everything"),
+    Sample("hostile_fork_bomb", "hostile", (), (
+        ("01_theory.ipynb", NEW_CELL, """import os, time
+# a fork bomb, bounded so that a machine without control groups survives it: 600 processes that sleep 3 s
+children = []
+try:
+    for _ in range(600):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(3)
+            os._exit(0)
+        children.append(pid)
+except OSError as exc:
+    print("process", len(children) + 1, "was refused:", exc)
+for pid in children:
+    os.waitpid(pid, 0)
+"""),),
+     "a notebook cell starts processes until they are refused: the notebooks' sandbox stops it at its process "
+     "limit, and the points (decided outside it) are all kept", limited=("the notebooks' sandbox reached its limit",)),
 ]
 
 def _blank(file: str, *functions: str) -> tuple[tuple[str, str, str], ...]:

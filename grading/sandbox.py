@@ -101,9 +101,10 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def limited(argv: list[str], gigabytes: float, file_bytes: int | None = FILE_BYTES) -> list[str]:
+def limited(argv: list[str], gigabytes: float, file_bytes: int | None = FILE_BYTES, group=None) -> list[str]:
     """``argv`` under an address-space limit (and a file-size limit), inherited by everything it starts, and
-    killed when the thread that started it ends (a grading worker killed on a cluster leaves no orphan).
+    killed when the thread that started it ends (a grading worker killed on a cluster leaves no orphan). With a
+    ``cgroups.Group``, it and all it starts run in that group (limits on the whole process tree).
 
     Uses util-linux's ``setpriv`` and ``prlimit`` so that no Python code runs between fork and exec in a
     threaded parent.
@@ -114,4 +115,5 @@ def limited(argv: list[str], gigabytes: float, file_bytes: int | None = FILE_BYT
         raise RuntimeError(f"util-linux's {' and '.join(missing)} {verb} missing: install util-linux (it sets the "
                            "memory limit of the processes that run submission code and ends them with their parent)")
     limits = [f"--as={int(gigabytes * 2**30)}"] + ([f"--fsize={file_bytes}"] if file_bytes else [])
-    return ["setpriv", "--pdeathsig", "KILL", "--", "prlimit", *limits, "--", *argv]
+    return ["setpriv", "--pdeathsig", "KILL", "--", "prlimit", *limits, "--",
+            *(group.command(argv) if group is not None else argv)]

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grading import sandbox, wire
+from grading import cgroups, sandbox, wire
 from grading.layout import student_files
 
 WORKER_FILES = ("worker.py", "wire.py")
@@ -123,9 +123,10 @@ class Zygote:
         argv = sandbox.command([sys.executable, "/grader/worker.py", "--zygote", str(theirs.fileno()), "/cells"],
                                [sandbox.Mount(self.cells, "/cells", writable=True), sandbox.Mount(tools, "/grader")],
                                "/tmp", sandbox.environment(), mqueue=True)
-        self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb), pass_fds=(theirs.fileno(),),
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        self.group = cgroups.create(grader.limits.memory_gb)  # None where no control group can be made
+        self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb, group=self.group),
+                                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.count = 0
         if self._reply(60) != b"ready":
@@ -170,6 +171,7 @@ class Zygote:
         except OSError:
             return "gone"
         reply = self._reply(10)  # a stopped zygote (SIGSTOP from a worker) is replaced
+        self.note_limits()
         for entry in self.cells.iterdir():  # nothing runs in the sandbox now
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -180,11 +182,24 @@ class Zygote:
         text = reply[3:].decode(errors="replace").strip()
         return int(text) if text.lstrip("-").isdigit() else None
 
+    def note_limits(self) -> None:
+        """Report what the control group's limits stopped or cost since the last look (in the cell that ran)."""
+        if self.group is None:
+            return
+        stopped, problems = self.group.notes(f"the sandbox of the submission's functions (grade cell "
+                                             f"{self.grader.cell or 'none yet'})")
+        for text in stopped:
+            self.grader._stopped(text)
+        self.grader.outcome.problems += [text for text in problems if text not in self.grader.outcome.problems]
+
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.control.close()
+        if self.group is not None:
+            self.note_limits()
+            self.group.remove()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -255,6 +270,7 @@ class Grader:
         self.proxies: dict[str, object] = {}
         self.worker: Worker | None = None
         self.zygote: Zygote | None = None
+        self.cell = ""  # the grade cell being graded
         self.deadline = float("inf")
         self.forbid: list[list[str]] = []
         self.outcome = Outcome()
@@ -509,7 +525,8 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
                 continue
             cell_started = time.monotonic()
             grader.deadline = min(cell_started + limits.cell_timeout, started + limits.submission_seconds)
-            grader.fresh_worker()
+            grader.fresh_worker()  # reports what the sandbox's limits stopped in the cell before
+            grader.cell = grade_id
             # The submission's time limit counts the time it takes itself, not the grader's work for its calls of
             # reference copies (a busy machine slows that work down; an honest submission must not pay for it).
             # That work is bounded by the grader's CPU time (the cell's limit plus a little), and the whole cell

@@ -63,7 +63,7 @@ def test_an_attack_in_the_worker_gains_nothing_and_is_named(attack_verdicts, att
         assert all(outcome["cells"].values()), "a blank attack passed a grade cell"
     else:
         assert lost == set(sample.loses), outcome["cells"]
-    for words in sample.stopped:
+    for words in sample.expected_stopped():
         assert any(words in line for line in outcome["stopped"]), (words, outcome["stopped"])
 
 

@@ -1,0 +1,231 @@
+"""Limits on a sandbox as a whole, with Linux control groups where the grader may make them.
+
+bubblewrap's namespaces and ``prlimit`` bound each process; a submission that starts many processes (a fork
+bomb) is bounded only here: a sandbox's group holds at most ``PROCESS_LIMIT`` processes (further forks fail),
+all its processes share one memory limit (the kernel ends one of them beyond it), and it competes for the CPU
+as one (however many processes it starts, a grading beside it keeps its share). Groups are made below the
+grader's own, in cgroup v1 hierarchies or in a v2 one whose controllers are delegated to it (as root in most
+containers and virtual machines; ``problem`` says why not elsewhere).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import secrets
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROCESS_LIMIT = 256  # processes and threads of one sandbox (nbgrader with a kernel uses about 20)
+CONTROLLERS = ("pids", "memory", "cpu")
+PREFIX = "hw5-sandbox-"
+HINT = ("grade as root (containers and virtual machines usually let root make control groups), or from a "
+        "cgroup v2 group whose pids, memory and cpu controllers are delegated to the grading user")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the grader may make groups for one controller: the grader's own group's folder, and the version."""
+
+    folder: Path
+    version: int
+
+
+def _mounts() -> list[tuple[str, str, str, set[str]]]:
+    """(mount point, root inside the hierarchy, file system type, super options) of every cgroup mount."""
+    found = []
+    with contextlib.suppress(OSError), open("/proc/self/mountinfo") as fh:
+        for line in fh:
+            left, _, right = line.partition(" - ")
+            fields, tail = left.split(), right.split()
+            if len(fields) >= 5 and len(tail) >= 3 and tail[0] in ("cgroup", "cgroup2"):
+                point = fields[4].replace("\\040", " ")
+                found.append((point, fields[3], tail[0], set(tail[2].split(","))))
+    return found
+
+
+def _own_groups() -> dict[str, str]:
+    """controller (or '' for cgroup v2) -> the grader's group path, from /proc/self/cgroup."""
+    groups = {}
+    with contextlib.suppress(OSError), open("/proc/self/cgroup") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split(":", 2)
+            if len(parts) == 3:
+                for controller in parts[1].split(",") if parts[1] else [""]:
+                    groups[controller] = parts[2]
+    return groups
+
+
+def _inside(point: str, root: str, path: str) -> Path:
+    relative = path[len(root):] if root != "/" and path.startswith(root) else path
+    return Path(point) / relative.lstrip("/")
+
+
+@functools.cache
+def places() -> dict[str, Place]:
+    """controller -> where the grader may make groups, for each of ``CONTROLLERS`` available here."""
+    own, found = _own_groups(), {}
+    for point, root, kind, options in _mounts():
+        if kind == "cgroup":
+            for controller in CONTROLLERS:
+                if controller in options and controller in own and controller not in found:
+                    folder = _inside(point, root, own[controller])
+                    if os.access(folder, os.W_OK):
+                        found[controller] = Place(folder, 1)
+    for point, root, kind, _ in _mounts():
+        if kind == "cgroup2" and "" in own:
+            folder = _inside(point, root, own[""])
+            with contextlib.suppress(OSError):
+                delegated = set((folder / "cgroup.subtree_control").read_text().split())
+                for controller in CONTROLLERS:
+                    if controller in delegated and controller not in found and os.access(folder, os.W_OK):
+                        found[controller] = Place(folder, 2)
+    return found
+
+
+def problem() -> str | None:
+    """None when every limit can be set here, else which cannot and what to do."""
+    missing = [c for c in CONTROLLERS if c not in places()]
+    if not missing:
+        return None
+    return (f"this machine does not let the grader make {', '.join(missing)} control groups, so a sandbox's "
+            f"{' and '.join(_WHAT[c] for c in missing)} {'is' if len(missing) == 1 else 'are'} not bounded as a "
+            f"whole (each process keeps its own memory limit): {HINT}")
+
+
+_WHAT = {"pids": "number of processes", "memory": "total memory", "cpu": "share of the CPU"}
+
+
+@dataclass
+class Group:
+    """One sandbox's control groups (controller -> folder) and its limits."""
+
+    folders: dict[str, Path]
+    versions: dict[str, int]
+    memory_bytes: int
+    seen: dict[str, int] = field(default_factory=dict)  # event counts already reported
+
+    def command(self, argv: list[str]) -> list[str]:
+        """``argv``, run by a shell that first moves itself into every group (what it starts stays there)."""
+        procs = sorted({str(folder / "cgroup.procs") for folder in self.folders.values()})
+        script = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+        return ["/bin/sh", "-c", script, "hw5-cgroup", *procs, "--", *argv]
+
+    def _count(self, controller: str, file: str, key: str) -> int:
+        folder = self.folders.get(controller)
+        if folder is None:
+            return 0
+        with contextlib.suppress(OSError, ValueError):
+            for line in (folder / file).read_text().splitlines():
+                name, _, value = line.partition(" ")
+                if name == key:
+                    return int(value)
+        return 0
+
+    def events(self) -> dict[str, int]:
+        """How often each limit acted since the last call: {'processes': forks refused, 'memory': processes ended}."""
+        memory_file = "memory.oom_control" if self.versions.get("memory") == 1 else "memory.events"
+        now = {"processes": self._count("pids", "pids.events", "max"),
+               "memory": self._count("memory", memory_file, "oom_kill")}
+        new = {k: v - self.seen.get(k, 0) for k, v in now.items() if v > self.seen.get(k, 0)}
+        self.seen = now
+        return new
+
+    def notes(self, what: str) -> tuple[list[str], list[str]]:
+        """(attempts stopped, problems) of the limits that acted since the last call, ``what`` naming the sandbox."""
+        new = self.events()
+        stopped = [f"{what} reached its limit of {PROCESS_LIMIT} processes: new processes were refused "
+                   f"{new['processes']} time(s) (a fork bomb, or far too many processes)"] if "processes" in new else []
+        problems = [f"{what} ran out of its memory ({self.memory_bytes / 2**30:g} GiB for all its processes "
+                    f"together): the kernel ended {new['memory']} of its processes"] if "memory" in new else []
+        return stopped, problems
+
+    def remove(self) -> None:
+        """Kill whatever is still in the groups and delete them."""
+        for folder in self.folders.values():
+            _remove(folder)
+
+
+def _pids(folder: Path) -> list[int]:
+    with contextlib.suppress(OSError, ValueError):
+        return [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+    return []
+
+
+def _remove(folder: Path, attempts: int = 150) -> None:
+    for _ in range(attempts):
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:  # still holds processes that are being ended
+            for pid in _pids(folder):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+
+
+def _remove_stale(parent: Path) -> None:
+    """Delete the groups of graders that are gone (killed before they could clean up)."""
+    with contextlib.suppress(OSError):
+        for folder in parent.iterdir():
+            owner = folder.name[len(PREFIX):].split("-")[0] if folder.name.startswith(PREFIX) else ""
+            if owner.isdigit() and int(owner) != os.getpid():
+                try:
+                    os.kill(int(owner), 0)
+                except ProcessLookupError:
+                    _remove(folder, attempts=3)
+                except PermissionError:
+                    pass
+
+
+def _set_limits(folder: Path, controller: str, version: int, memory_bytes: int) -> None:
+    if controller == "pids":
+        (folder / "pids.max").write_text(str(PROCESS_LIMIT))
+    elif controller == "memory" and version == 1:
+        (folder / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        with contextlib.suppress(OSError):  # no swapping past the limit either, where swap is accounted
+            (folder / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
+    elif controller == "memory":
+        (folder / "memory.max").write_text(str(memory_bytes))
+        with contextlib.suppress(OSError):
+            (folder / "memory.swap.max").write_text("0")
+
+
+def create(memory_gb: float) -> Group | None:
+    """A new group for one sandbox in every controller available here (None if none is), its limits set."""
+    memory_bytes = int(memory_gb * 2**30)
+    name = f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    folders: dict[str, Path] = {}
+    versions: dict[str, int] = {}
+    made: list[Path] = []
+    for controller, place in places().items():
+        folder = place.folder / name  # in cgroup v2 one group serves every controller
+        try:
+            if folder not in made:
+                _remove_stale(place.folder)
+                folder.mkdir()
+                made.append(folder)
+            _set_limits(folder, controller, place.version, memory_bytes)
+        except OSError:
+            continue
+        folders[controller], versions[controller] = folder, place.version
+    for folder in made:
+        if folder not in folders.values():
+            _remove(folder, attempts=3)
+    return Group(folders, versions, memory_bytes) if folders else None
+
+
+@contextlib.contextmanager
+def limits(memory_gb: float):
+    """A ``Group`` (or None where no control group can be made) for the duration of the block, then removed."""
+    group = create(memory_gb)
+    try:
+        yield group
+    finally:
+        if group is not None:
+            group.remove()
