@@ -32,7 +32,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from grading import notebook_run, notebook_scan, sandbox
+from grading import cgroups, notebook_run, notebook_scan, sandbox
 from grading.course import ASSIGNMENT, GRADER_FOLDER
 from grading.layout import PROJECT_ROOT, student_files
 from grading.trusted import Limits  # noqa: F401 - the limits of a run, one definition for both parts
@@ -137,6 +137,8 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
         raise RuntimeError(f"{root} has no gradebook.db: run `python -m grading --course {root} release` first")
     if not unsandboxed and scheduler is None:
         _sandbox_works()
+        if progress and cgroups.problem():
+            print(f"warning: {cgroups.problem()}", file=sys.stderr)
     wanted = students if students is not None else submissions(root)
     todo = []
     for student in wanted:

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from grading import autograde, report, samples, sandbox
+from grading import autograde, cgroups, report, samples, sandbox
 from grading.course import ASSIGNMENT
 from grading.points import load_points, question_of
 from whole_flow import LIMITS, MANUAL, SAMPLED, WHOLE_FLOW_ATTACKS
@@ -69,6 +69,16 @@ def test_exiting_the_interpreter_costs_only_the_notebook_whose_kernel_died(resul
     assert any("kernel died while running 01_theory.ipynb" in reason for reason in result.reasons), result.reasons
     feedback = course_root / "feedback" / "hostile_exit_at_import" / ASSIGNMENT
     assert (feedback / "02_fully_connected.html").is_file() and not (feedback / "01_theory.html").exists()
+
+
+def test_a_fork_bomb_in_a_notebook_is_stopped_at_the_process_limit_and_costs_nothing(results, course_root):
+    result = results["hostile_fork_bomb"]
+    assert result.total == 77 and result.reasons == [], result.reasons
+    if cgroups.problem() is None:
+        line = f"the notebooks' sandbox reached its limit of {cgroups.PROCESS_LIMIT} processes"
+        assert any(line in stopped for stopped in result.stopped), result.stopped
+        page = (course_root / "feedback" / "hostile_fork_bomb" / ASSIGNMENT / "summary.html").read_text()
+        assert line.replace("'", "&#x27;") in page
 
 
 def test_deleting_the_working_folder_gives_zero_with_a_reason(results):
