@@ -64,24 +64,39 @@ def _inside(point: str, root: str, path: str) -> Path:
     return Path(point) / relative.lstrip("/")
 
 
+def _usable(folder: Path, controller: str) -> bool:
+    """True when a group can be made (and deleted) in ``folder`` and has ``controller``'s files."""
+    probe = folder / f"{PREFIX}{os.getpid()}-probe"
+    try:
+        probe.mkdir()
+    except OSError:
+        return False
+    try:
+        return any(p.name.startswith(controller + ".") for p in probe.iterdir())
+    except OSError:
+        return False
+    finally:
+        _remove(probe, attempts=3)
+
+
 @functools.cache
 def places() -> dict[str, Place]:
-    """controller -> where the grader may make groups, for each of ``CONTROLLERS`` available here."""
+    """controller -> where the grader may make groups, for each of ``CONTROLLERS`` available here (each place
+    tried once: a group made there and deleted)."""
     own, found = _own_groups(), {}
     for point, root, kind, options in _mounts():
-        if kind == "cgroup":
-            for controller in CONTROLLERS:
-                if controller in options and controller in own and controller not in found:
-                    folder = _inside(point, root, own[controller])
-                    if os.access(folder, os.W_OK):
-                        found[controller] = Place(folder, 1)
-    for point, root, kind, _ in _mounts():
-        if kind == "cgroup2" and "" in own:
-            folder = _inside(point, root, own[""])
-            with contextlib.suppress(OSError):
-                delegated = set((folder / "cgroup.subtree_control").read_text().split())
-                for controller in CONTROLLERS:
-                    if controller in delegated and controller not in found and os.access(folder, os.W_OK):
+        for controller in CONTROLLERS:
+            if controller in found:
+                continue
+            if kind == "cgroup" and controller in options and controller in own:
+                folder = _inside(point, root, own[controller])
+                if _usable(folder, controller):
+                    found[controller] = Place(folder, 1)
+            elif kind == "cgroup2" and "" in own:
+                folder = _inside(point, root, own[""])
+                with contextlib.suppress(OSError):
+                    delegated = set((folder / "cgroup.subtree_control").read_text().split())
+                    if controller in delegated and _usable(folder, controller):
                         found[controller] = Place(folder, 2)
     return found
 
