@@ -120,7 +120,7 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
         cwd, environ = folder, sandbox.environment({**outside, "HOME": str(folder), "MPLCONFIGDIR": str(folder / ".mpl")})
     log_path = folder.parent / f"nbgrader{'-' + notebook if notebook else ''}.log"
     timed_out, notes = False, ([], [])
-    with open(log_path, "wb") as log, cgroups.limits(memory_gb) as group:
+    with open(log_path, "wb") as log, cgroups.sandbox_group(memory_gb) as group:
         process = subprocess.Popen(sandbox.limited(argv, memory_gb, group=group), cwd=cwd, env=environ,
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -135,7 +135,7 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
                 pass
             process.wait()
             if group is not None:
-                notes = group.notes("the notebooks' sandbox")
+                notes = group.notes("the notebooks' sandbox" if sandboxed else "the notebooks' processes")
     return read_tail(log_path), timed_out, notes
 
 

@@ -33,13 +33,13 @@ class Sample:
     about: str
     base: str = "reference"  # or "blank": the student release
     stopped: tuple[str, ...] = ()  # words the feedback's list of stopped attempts must hold
-    limited: tuple[str, ...] = ()  # more such words, where the machine lets the grader make control groups
+    limited: tuple[str, ...] = ()  # more such words, where the grader can limit a sandbox's processes (cgroups)
 
     def expected_stopped(self) -> tuple[str, ...]:
         """The words the feedback's stopped attempts must hold on this machine."""
         from grading import cgroups
 
-        return self.stopped + (self.limited if cgroups.problem() is None else ())
+        return self.stopped + (self.limited if "pids" in cgroups.places() else ())
 
 
 def _bug(name: str, question: str, file: str, old: str, new: str, about: str) -> Sample:

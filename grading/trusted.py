@@ -124,9 +124,15 @@ class Zygote:
                                [sandbox.Mount(self.cells, "/cells", writable=True), sandbox.Mount(tools, "/grader")],
                                "/tmp", sandbox.environment(), mqueue=True)
         self.group = cgroups.create(grader.limits.memory_gb)  # None where no control group can be made
-        self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb, group=self.group),
-                                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb, group=self.group),
+                                            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            start_new_session=True)
+        except BaseException:
+            if self.group is not None:
+                self.group.remove()
+            raise
         theirs.close()
         self.count = 0
         if self._reply(60) != b"ready":

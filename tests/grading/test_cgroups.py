@@ -5,16 +5,15 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from grading import cgroups, preview, samples, sandbox
 from grading.course import ASSIGNMENT
 
-pytestmark = [
-    pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="needs the sandbox (bubblewrap)"),
-    pytest.mark.skipif(cgroups.problem() is not None, reason=f"no control groups here: {cgroups.problem()}"),
-]
+pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="needs the sandbox (bubblewrap)")
+needs_groups = pytest.mark.skipif(cgroups.problem() is not None, reason=f"no control groups here: {cgroups.problem()}")
 
 # bounded, so that it cannot hurt a machine where the limit is missing: 600 processes that sleep 3 s
 FORKS = """
@@ -32,7 +31,8 @@ except OSError:
 print(len(children))
 """
 
-# three processes of 0.45 GiB each: every one is far below its own 1 GiB address-space limit
+# three processes of 0.95 GiB each, 2.85 GiB together: each is below its own 2 GiB address-space limit, the three
+# are above the 2.5 GiB of a group for sandboxes of 0.5 GiB per process (cgroups.EXTRA_MEMORY_GB more)
 MEMORY = """
 import os
 import numpy as np
@@ -40,7 +40,7 @@ children = []
 for _ in range(3):
     pid = os.fork()
     if pid == 0:
-        block = np.ones(int(0.45 * 2**30) // 8)
+        block = np.ones(int(0.95 * 2**30) // 8)
         import time; time.sleep(2)
         os._exit(0)
     children.append(pid)
@@ -56,8 +56,9 @@ def _sandboxed(code: str, group, gigabytes: float = 1) -> subprocess.Popen:
     return subprocess.Popen(sandbox.limited(argv, gigabytes, group=group), stdout=subprocess.PIPE, text=True)
 
 
+@needs_groups
 def test_a_fork_bomb_is_refused_at_the_process_limit_and_reported():
-    with cgroups.limits(1) as group:
+    with cgroups.sandbox_group(1) as group:
         started = int(_sandboxed(FORKS, group).communicate(timeout=60)[0])
         stopped, problems = group.notes("the test's sandbox")
         folders = set(group.folders.values())
@@ -71,12 +72,14 @@ def test_without_a_group_the_same_processes_all_start():
     assert int(_sandboxed(FORKS, None).communicate(timeout=60)[0]) == 600
 
 
+@needs_groups
 def test_the_memory_limit_holds_for_all_the_processes_together():
-    with cgroups.limits(1) as group:
-        codes = [int(c) for c in _sandboxed(MEMORY, group, gigabytes=1).communicate(timeout=60)[0].split()]
+    with cgroups.sandbox_group(0.5) as group:
+        codes = [int(c) for c in _sandboxed(MEMORY, group, gigabytes=2).communicate(timeout=60)[0].split()]
         stopped, problems = group.notes("the test's sandbox")
     assert codes.count(-9) >= 1 and codes.count(0) >= 1, codes  # one ended by the kernel, the others ran on
-    assert stopped == [] and len(problems) == 1 and "ran out of its memory (1 GiB for all its processes" in problems[0]
+    assert stopped == [] and len(problems) == 1, problems
+    assert "ran out of memory" in problems[0] and "its limit is 2.5 GiB for all its processes together" in problems[0]
 
 
 def _in_this_session(code: str, group) -> subprocess.Popen:
@@ -84,12 +87,13 @@ def _in_this_session(code: str, group) -> subprocess.Popen:
     return subprocess.Popen(group.command(argv) if group is not None else argv, stdout=subprocess.PIPE, text=True)
 
 
+@needs_groups
 @pytest.mark.parametrize("grouped", [True, False])
 def test_a_group_of_many_busy_processes_competes_for_the_cpu_as_one(grouped):
     """20 spinning processes per core in one group, one in another: the lone one still gets about a core; without
     the groups it gets about 1/20 of one. (The processes share this test's session: the sandbox's own new
     session would give each sandbox a fair share anyway where the kernel groups sessions, sched_autogroup.)"""
-    with cgroups.limits(1) as crowd, cgroups.limits(1) as alone:
+    with cgroups.sandbox_group(1) as crowd, cgroups.sandbox_group(1) as alone:
         crowd_size = min(200, 20 * (os.cpu_count() or 1))
         many = _in_this_session(f"import os\nfor _ in range({crowd_size - 1}):\n    if os.fork() == 0:\n        break\n"
                                 + SPIN.format(seconds=5), crowd if grouped else None)
@@ -102,15 +106,23 @@ def test_a_group_of_many_busy_processes_competes_for_the_cpu_as_one(grouped):
         assert lone < 0.6, f"the lone process got {lone:.2f} s of CPU in 3 s: the test does not measure the groups"
 
 
+@needs_groups
 def test_the_groups_of_a_grader_that_died_are_removed():
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     stale = [place.folder / f"{cgroups.PREFIX}{dead.pid}-0badcafe" for place in cgroups.places().values()]
     for folder in stale:
         folder.mkdir(exist_ok=True)
-    with cgroups.limits(1):
+    with cgroups.sandbox_group(1):
         pass
     assert not any(folder.exists() for folder in stale)
+
+
+def test_group_paths_are_found_inside_their_mount_and_namespace():
+    assert cgroups._inside("/sys/fs/cgroup/memory", "/", "/process_api/7") == Path("/sys/fs/cgroup/memory/process_api/7")
+    assert cgroups._inside("/sys/fs/cgroup/pids", "/docker/abc", "/docker/abc/x") == Path("/sys/fs/cgroup/pids/x")
+    assert cgroups._inside("/sys/fs/cgroup/pids", "/a/b", "/a/bc") == Path("/sys/fs/cgroup/pids/a/bc")
+    assert cgroups._inside("/sys/fs/cgroup", "/", "/../outside") is None
 
 
 def test_where_no_group_can_be_made_the_reason_names_what_is_unbounded_and_what_to_do(monkeypatch):
@@ -120,6 +132,7 @@ def test_where_no_group_can_be_made_the_reason_names_what_is_unbounded_and_what_
     assert cgroups.create(1) is None
 
 
+@needs_groups
 def test_the_trusted_graders_sandbox_reports_a_fork_bomb_in_the_cell_it_ran(released_course, tmp_path):
     bomb = samples.Sample("fork_bomb_at_import", "hostile", (), (
         ("hw5lib/theory.py", samples.APPEND, FORKS.replace("print(len(children))", "")),), "forks at import")
