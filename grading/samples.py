@@ -224,6 +224,7 @@ try:
         children.append(pid)
 except OSError as exc:
     print("process", len(children) + 1, "was refused:", exc)
+print(len(children), "processes started")
 for pid in children:
     os.waitpid(pid, 0)
 """),),
