@@ -68,6 +68,10 @@ def test_without_a_group_the_same_processes_all_start():
 @needs_groups
 def test_the_memory_limit_holds_for_all_the_processes_together():
     with cgroups.sandbox_group(0.5) as group:
+        memory = group.folders["memory"]
+        if len(Path("/proc/swaps").read_text().splitlines()) > 1 and not (
+                (memory / "memory.memsw.limit_in_bytes").exists() or (memory / "memory.swap.max").exists()):
+            pytest.skip("this machine swaps without counting swap in a group: past the limit, memory is swapped out")
         codes = [int(c) for c in _sandboxed(MEMORY, group, gigabytes=2).communicate(timeout=60)[0].split()]
         stopped, problems = group.notes("the test's sandbox")
     assert codes.count(-9) >= 1 and codes.count(0) >= 1, codes  # one ended by the kernel, the others ran on
