@@ -74,7 +74,7 @@ def test_exiting_the_interpreter_costs_only_the_notebook_whose_kernel_died(resul
 def test_a_fork_bomb_in_a_notebook_is_stopped_at_the_process_limit_and_costs_nothing(results, course_root):
     result = results["hostile_fork_bomb"]
     assert result.total == 77 and result.reasons == [], result.reasons
-    if cgroups.problem() is None:
+    if "pids" in cgroups.places():  # where the sandbox's processes can be limited
         line = f"the notebooks' sandbox reached its limit of {cgroups.PROCESS_LIMIT} processes"
         assert any(line in stopped for stopped in result.stopped), result.stopped
         page = (course_root / "feedback" / "hostile_fork_bomb" / ASSIGNMENT / "summary.html").read_text()
