@@ -137,8 +137,9 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
         raise RuntimeError(f"{root} has no gradebook.db: run `python -m grading --course {root} release` first")
     if not unsandboxed and scheduler is None:
         _sandbox_works()
-        if progress and cgroups.problem():
-            print(f"warning: {cgroups.problem()}", file=sys.stderr)
+        missing = cgroups.problem()
+        if progress and missing:
+            print(f"warning: {missing}", file=sys.stderr)
     wanted = students if students is not None else submissions(root)
     todo = []
     for student in wanted:

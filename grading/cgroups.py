@@ -151,23 +151,24 @@ class Group:
         script = 'while [ "$1" != -- ]; do echo $$ 2>/dev/null > "$1"; shift; done; shift; exec "$@"'
         return ["/bin/sh", "-c", script, "hw5-cgroup", *procs, "--", *argv]
 
-    def _count(self, controller: str, file: str, key: str) -> int:
+    def _number(self, controller: str, file: str, key: str | None = None) -> int | None:
+        """The number in a group's ``file`` (on its line ``key`` where given); None where there is none."""
         folder = self.folders.get(controller)
-        if folder is None:
-            return 0
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, TypeError):
             for line in (folder / file).read_text().splitlines():
                 name, _, value = line.partition(" ")
+                if key is None:
+                    return int(name)
                 if name == key:
                     return int(value)
-        return 0
+        return None
 
     def events(self) -> dict[str, int]:
         """How often each limit acted since the last call: {'processes': forks refused, 'memory': processes ended}."""
         memory_file = "memory.oom_control" if self.versions.get("memory") == 1 else "memory.events"
-        now = {"processes": self._count("pids", "pids.events", "max"),
-               "memory": self._count("memory", memory_file, "oom_kill")}
-        now = {k: max(v, self.seen.get(k, 0)) for k, v in now.items()}  # a failed read is no new event
+        now = {"processes": self._number("pids", "pids.events", "max"),
+               "memory": self._number("memory", memory_file, "oom_kill")}
+        now = {k: max(v or 0, self.seen.get(k, 0)) for k, v in now.items()}  # a failed read is no new event
         new = {k: v - self.seen.get(k, 0) for k, v in now.items() if v > self.seen.get(k, 0)}
         self.seen = now
         return new
@@ -177,7 +178,7 @@ class Group:
         new = self.events()
         stopped, problems = [], []
         if "processes" in new:
-            peak = self._count_file("pids", "pids.peak")  # where the kernel keeps it: was it this group's limit?
+            peak = self._number("pids", "pids.peak")  # where the kernel keeps it: was it this group's limit?
             where = (f"reached its limit of {PROCESS_LIMIT} processes" if peak is None or peak >= PROCESS_LIMIT
                      else "met a limit of the machine on processes")
             stopped.append(f"{what} {where}: new processes were refused {new['processes']} time(s) (a fork bomb, or "
@@ -186,12 +187,6 @@ class Group:
             problems.append(f"{what} ran out of memory: the kernel ended {new['memory']} of its processes (its limit is "
                             f"{self.memory_bytes / 2**30:g} GiB for all its processes together)")
         return stopped, problems
-
-    def _count_file(self, controller: str, file: str) -> int | None:
-        folder = self.folders.get(controller)
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            return int((folder / file).read_text().split()[0])
-        return None
 
     def remove(self) -> None:
         """Kill whatever is still in the groups (the sandbox's processes die with it; what ran unsandboxed may
