@@ -18,13 +18,14 @@ import sys
 import time
 from pathlib import Path
 
-from grading import cgroups, sandbox
+from grading import cgroups, kernel_forks, sandbox
 from grading.course import ASSIGNMENT, CONFIG_TEMPLATE
 from grading.layout import student_files
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_NOTEBOOK_BYTES = 64 * 2**20
 INSIDE = "/course"  # where the sandbox sees its course folder
+KERNELS_INSIDE = "/kernels"  # where it sees the kernel spec of kernels forked from a warm server (kernel_forks)
 # ``python -m nbgrader`` without jsonschema's IRI format checks: their module builds a parser for about a second
 # at import, in every run, and nbformat's notebook schema uses no IRI format
 NBGRADER_MAIN = ("import sys; sys.modules['rfc3987_syntax'] = None; "
@@ -109,6 +110,11 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
     argv += ["--notebook", notebook] if notebook else ["--force"]
     mounts, env = _data_mounts()
     if sandboxed:
+        kernels = kernel_forks.write_kernel_spec(folder.parent / "kernels", KERNELS_INSIDE)
+        mounts.append(sandbox.Mount(kernels, KERNELS_INSIDE))
+        env["JUPYTER_PATH"] = KERNELS_INSIDE
+        argv = [sys.executable, f"{KERNELS_INSIDE}/{Path(kernel_forks.__file__).name}", "serve", kernel_forks.SOCKET,
+                "--", *argv]
         argv = sandbox.command(argv, [sandbox.Mount(folder, INSIDE, writable=True), *mounts], INSIDE,
                                sandbox.environment(env))
         cwd, environ = None, None
