@@ -8,7 +8,8 @@ relays signals to the kernel and exits with the kernel's status, so jupyter_clie
 process. When no server answers, the client starts an ordinary kernel instead.
 
 The client runs on the standard library alone (``python -I -S``); the server imports the libraries after it is
-listening, so a client never finds it missing.
+listening, so a client never finds it missing. Anything in the sandbox may ask the server for a kernel: it holds
+nothing the sandbox does not have already.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import socket
 import struct
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 SOCKET = "/tmp/hw5-kernels.sock"  # in the sandbox's private /tmp
@@ -102,6 +104,8 @@ def _fork_kernel(listener: socket.socket, kernels: dict[int, tuple[int, socket.s
         client = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
         if len(fds) != 3:
             raise ValueError("a kernel needs three standard streams")
+        if _hung_up(connection):
+            raise ValueError("the client gave up waiting (and started an ordinary kernel)")
     except (OSError, ValueError):
         for fd in fds:
             os.close(fd)
@@ -116,6 +120,8 @@ def _fork_kernel(listener: socket.socket, kernels: dict[int, tuple[int, socket.s
                 other.close()
             connection.close()
             _become_kernel(request, list(fds), client)
+        except BaseException:  # noqa: BLE001 - shown on the kernel's stderr (nbgrader's log)
+            traceback.print_exc()
         finally:
             os._exit(1)
     for fd in fds:
@@ -125,6 +131,14 @@ def _fork_kernel(listener: socket.socket, kernels: dict[int, tuple[int, socket.s
     except OSError:
         pass
     kernels[os.pidfd_open(pid)] = (pid, connection)
+
+
+def _hung_up(connection: socket.socket) -> bool:
+    """True when the client closed its end (after its request, nothing more is sent until it ends)."""
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
 
 
 def _become_kernel(request: dict, fds: list[int], client: int) -> None:
