@@ -17,6 +17,7 @@ is chosen, which is recorded in every result.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -386,12 +387,43 @@ def generate_feedback(folder: Path, student: str) -> str | None:
     config.CourseDirectory.root = str(folder.resolve())
     config.CourseDirectory.course_id = "hw5"
     config.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+    config.GenerateFeedback.exporter_class = _feedback_exporter()
     with _FEEDBACK_LOCK:
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         outcome = api.generate_feedback(ASSIGNMENT, student, force=True)
     if outcome.get("success"):
         return None
     return (outcome.get("error") or outcome.get("log") or "unknown error").strip().splitlines()[-1][:300]
+
+
+@functools.cache
+def _feedback_exporter() -> type:
+    """nbconvert's HTML exporter whose Jinja templates are compiled once per process, not once per submission."""
+    import jinja2
+    from nbconvert.exporters import HTMLExporter
+
+    class CompiledTemplates(jinja2.BytecodeCache):
+        """Compiled templates in memory, by Jinja's key (the template's name and a checksum of its source)."""
+
+        def __init__(self) -> None:
+            self.compiled: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    compiled = CompiledTemplates()
+
+    class FeedbackExporter(HTMLExporter):
+        def _create_environment(self):
+            environment = super()._create_environment()
+            environment.bytecode_cache = compiled
+            return environment
+
+    return FeedbackExporter
 
 
 def graded_files(root: Path, workspace: Path, result: Result) -> tuple[dict[str, bytes], dict[str, str]]:

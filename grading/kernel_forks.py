@@ -34,7 +34,8 @@ SOCKET = "/tmp/hw5-kernels.sock"  # in the sandbox's private /tmp
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.extensions.autoreload", "matplotlib_inline.backend_inline",
            "matplotlib.pyplot", "numpy", "scipy.io", "scipy.linalg", "scipy.ndimage", "scipy.special",
            "skimage.filters", "skimage.io", "skimage.measure", "skimage.morphology", "skimage.transform",
-           "skimage.util", "PIL.Image", "rapidfuzz.distance", "tqdm.auto", "pooch")
+           "skimage.util", "PIL.Image", "rapidfuzz.distance", "tqdm.auto", "pooch",
+           "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256")  # IPython's tracebacks
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets before matplotlib is imported
 RELAYED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 REPLY_SECONDS = 60.0  # how long a client waits for the server (it may still be importing on a busy machine)

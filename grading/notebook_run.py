@@ -10,11 +10,13 @@ read as data: regular ``.ipynb`` files only, no links, each under a size limit.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,29 +47,51 @@ def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
     """A copy of the course gradebook with no student in it and no hidden test in its cells.
 
     Each grade cell takes the source and checksum of its released copy (nbgrader's ClearHiddenTests already
-    removed the hidden tests there), so nbgrader restores the public tests and nothing more.
+    removed the hidden tests there), so nbgrader restores the public tests and nothing more. The copy is made
+    again only when the release or the source notebooks changed (they alone make its cells): removing every
+    student of a large course's gradebook takes a while.
     """
     import warnings
 
     import nbformat
     from nbgrader.api import Gradebook, SourceCell
 
+    stamp = _notebooks_digest(release, course_db.parent / "source" / release.name)
+    stamp_file = target.with_name(target.name + ".stamp")
+    if target.is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
+        return
     released = {}
     for path in release.glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade_id"):
                 released[(path.stem, meta["grade_id"])] = (cell.source, meta.get("checksum"))
-    shutil.copy2(course_db, target)
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{target}") as gradebook:
-        warnings.simplefilter("ignore")
-        for student in list(gradebook.students):
-            gradebook.remove_student(student.id)
-        for cell in gradebook.db.query(SourceCell).all():
-            if cell.source and HIDDEN_BEGIN in cell.source:
-                cell.source, cell.checksum = released.get((cell.notebook.name, cell.name),
-                                                          (strip_hidden_tests(cell.source), cell.checksum))
-        gradebook.db.commit()
+    fd, name = tempfile.mkstemp(prefix=target.name, dir=target.parent)  # another run may be making it too
+    os.close(fd)
+    partial = Path(name)
+    try:
+        shutil.copy2(course_db, partial)
+        with warnings.catch_warnings(), Gradebook(f"sqlite:///{partial}") as gradebook:
+            warnings.simplefilter("ignore")
+            for student in list(gradebook.students):
+                gradebook.remove_student(student.id)
+            for cell in gradebook.db.query(SourceCell).all():
+                if cell.source and HIDDEN_BEGIN in cell.source:
+                    cell.source, cell.checksum = released.get((cell.notebook.name, cell.name),
+                                                              (strip_hidden_tests(cell.source), cell.checksum))
+            gradebook.db.commit()
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    stamp_file.write_text(stamp)
+
+
+def _notebooks_digest(*folders: Path) -> str:
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.glob("*.ipynb")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def prepare(folder: Path, release: Path, submission: Path, student: str, gradebook: Path, cell_timeout: int) -> None:

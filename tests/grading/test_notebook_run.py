@@ -1,5 +1,5 @@
-"""The provided-file check after nbgrader's sandboxed run (grading.notebook_run.changed_provided_files), and the
-command that starts nbgrader there."""
+"""The provided-file check after nbgrader's sandboxed run (grading.notebook_run.changed_provided_files), the
+command that starts nbgrader there, and the public gradebook it is given."""
 
 import shutil
 import subprocess
@@ -65,3 +65,39 @@ def test_nbgrader_starts_without_the_iri_checks_it_never_uses():
     assert run.returncode == 0, run.stderr
     lines = run.stdout.split()
     assert lines[0] == "False" and lines[-1][0].isdigit(), run.stdout  # no IRI checks, then nbgrader's version
+
+
+def test_the_public_gradebook_has_no_student_or_hidden_test_and_is_made_again_only_when_the_notebooks_change(
+        released_course, tmp_path):
+    import warnings
+
+    from nbgrader.api import Gradebook, SourceCell
+
+    from grading import autograde
+    from grading.notebook_run import HIDDEN_BEGIN, public_gradebook
+
+    course = tmp_path / "course"
+    for part in ("source", "release"):
+        shutil.copytree(released_course / part, course / part)
+    shutil.copy2(released_course / "gradebook.db", course / "gradebook.db")
+    autograde.add_submission(course, "ada", course / "source" / ASSIGNMENT)
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        warnings.simplefilter("ignore")
+        gradebook.add_student("ada")
+    release, target = course / "release" / ASSIGNMENT, tmp_path / "public.db"
+
+    public_gradebook(course / "gradebook.db", release, target)
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{target}") as gradebook:
+        warnings.simplefilter("ignore")
+        assert gradebook.students == []
+        sources = [cell.source for cell in gradebook.db.query(SourceCell).all()]
+        assert len(sources) > 50 and not any(HIDDEN_BEGIN in (source or "") for source in sources)
+    made = target.stat().st_mtime_ns
+
+    public_gradebook(course / "gradebook.db", release, target)
+    assert target.stat().st_mtime_ns == made  # reused: nothing it is made from changed
+
+    notebook = release / "01_theory.ipynb"
+    notebook.write_text(notebook.read_text() + "\n")
+    public_gradebook(course / "gradebook.db", release, target)
+    assert target.stat().st_mtime_ns != made
