@@ -31,8 +31,8 @@ from pathlib import Path
 SOCKET = "/tmp/hw5-kernels.sock"  # in the sandbox's private /tmp
 # what a notebook's kernel imports that is not the submission's: IPython's kernel, the setup cells' magics and the
 # libraries hw5lib uses
-PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.extensions.autoreload", "matplotlib_inline.backend_inline",
-           "matplotlib.pyplot", "numpy", "scipy.io", "scipy.linalg", "scipy.ndimage", "scipy.special",
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.extensions.autoreload",
+           "matplotlib_inline.backend_inline", "matplotlib.pyplot", "numpy", "scipy.io", "scipy.linalg", "scipy.ndimage", "scipy.special",
            "skimage.filters", "skimage.io", "skimage.measure", "skimage.morphology", "skimage.transform",
            "skimage.util", "PIL.Image", "rapidfuzz.distance", "tqdm.auto", "pooch",
            "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256")  # IPython's tracebacks
