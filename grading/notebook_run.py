@@ -87,6 +87,7 @@ def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
 
 
 def _notebooks_digest(*folders: Path) -> str:
+    """A digest of the names and bytes of the notebooks in ``folders``."""
     digest = hashlib.sha256()
     for folder in folders:
         for path in sorted(folder.glob("*.ipynb")):
