@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 
 from grading import cgroups, notebook_run, notebook_scan, sandbox
 from grading.course import ASSIGNMENT, GRADER_FOLDER
-from grading.layout import PROJECT_ROOT, student_files
+from grading.layout import PROJECT_ROOT, folder_digest, student_files
 from grading.trusted import Limits  # noqa: F401 - the limits of a run, one definition for both parts
 
 SKIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints")
@@ -79,18 +79,11 @@ def submissions(root: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / ASSIGNMENT).is_dir()) if folder.is_dir() else []
 
 
-def _digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def fingerprint(root: Path, student: str) -> str:
     """Hash of the submission and of the grading source: a result with the same fingerprint is current."""
-    grading_source = _digest(root / "source" / ASSIGNMENT) + "".join(
+    grading_source = folder_digest(root / "source" / ASSIGNMENT) + "".join(
         hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / GRADER_FOLDER).glob("*.npz")))
-    return hashlib.sha256((_digest(root / "submitted" / student / ASSIGNMENT) + grading_source
+    return hashlib.sha256((folder_digest(root / "submitted" / student / ASSIGNMENT) + grading_source
                            ).encode()).hexdigest()[:20]
 
 

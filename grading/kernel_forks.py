@@ -49,10 +49,19 @@ def write_kernel_spec(folder: Path, inside: str, server: str = SOCKET) -> Path:
     spec.mkdir(parents=True, exist_ok=True)
     (folder / Path(__file__).name).write_bytes(Path(__file__).read_bytes())
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-I", "-S", f"{inside}/{Path(__file__).name}", "kernel", server,
-                 "-f", "{connection_file}"],
+        "argv": [sys.executable, "-I", "-S", _script(inside), "kernel", server, "-f", "{connection_file}"],
         "display_name": "Python 3 (ipykernel)", "language": "python"}, indent=1))
     return folder
+
+
+def server_command(inside: str, argv: list[str], server: str = SOCKET) -> list[str]:
+    """``argv`` with the server at ``server`` started beside it, from the folder of ``write_kernel_spec`` seen at
+    ``inside``."""
+    return [sys.executable, _script(inside), "serve", server, "--", *argv]
+
+
+def _script(inside: str) -> str:
+    return f"{inside}/{Path(__file__).name}"
 
 
 def serve_beside(path: str, argv: list[str]) -> None:

@@ -1,7 +1,9 @@
-"""Where things are: the project root and the one declaration of student-fillable files."""
+"""Where things are: the project root, the one declaration of student-fillable files, and a digest of a folder's
+files (to tell when what was made from them is out of date)."""
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from pathlib import Path
 
@@ -34,3 +36,11 @@ def provided_files(root: Path = PROJECT_ROOT) -> list[str]:
         for p in (root / "hw5lib").rglob("*.py")
         if p.relative_to(root).as_posix() not in declared
     )
+
+
+def folder_digest(folder: Path) -> str:
+    """A digest of the names and bytes of every file in ``folder`` (``__pycache__`` left out)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()

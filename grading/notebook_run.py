@@ -10,7 +10,6 @@ read as data: regular ``.ipynb`` files only, no links, each under a size limit.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from grading import cgroups, kernel_forks, sandbox
 from grading.course import ASSIGNMENT, CONFIG_TEMPLATE
-from grading.layout import student_files
+from grading.layout import folder_digest, student_files
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_NOTEBOOK_BYTES = 64 * 2**20
@@ -48,7 +47,7 @@ def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
 
     Each grade cell takes the source and checksum of its released copy (nbgrader's ClearHiddenTests already
     removed the hidden tests there), so nbgrader restores the public tests and nothing more. The copy is made
-    again only when the release or the source notebooks changed (they alone make its cells): removing every
+    again only when the release or the source changed (their notebooks alone make its cells): removing every
     student of a large course's gradebook takes a while.
     """
     import warnings
@@ -56,7 +55,7 @@ def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
     import nbformat
     from nbgrader.api import Gradebook, SourceCell
 
-    stamp = _notebooks_digest(release, course_db.parent / "source" / release.name)
+    stamp = folder_digest(release) + folder_digest(course_db.parent / "source" / release.name)
     stamp_file = target.with_name(target.name + ".stamp")
     if target.is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
         return
@@ -84,15 +83,6 @@ def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
     finally:
         partial.unlink(missing_ok=True)
     stamp_file.write_text(stamp)
-
-
-def _notebooks_digest(*folders: Path) -> str:
-    """A digest of the names and bytes of the notebooks in ``folders``."""
-    digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(folder.glob("*.ipynb")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def prepare(folder: Path, release: Path, submission: Path, student: str, gradebook: Path, cell_timeout: int) -> None:
@@ -138,8 +128,7 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
         kernels = kernel_forks.write_kernel_spec(folder.parent / "kernels", KERNELS_INSIDE)
         mounts.append(sandbox.Mount(kernels, KERNELS_INSIDE))
         env["JUPYTER_PATH"] = KERNELS_INSIDE
-        argv = [sys.executable, f"{KERNELS_INSIDE}/{Path(kernel_forks.__file__).name}", "serve", kernel_forks.SOCKET,
-                "--", *argv]
+        argv = kernel_forks.server_command(KERNELS_INSIDE, argv)
         argv = sandbox.command(argv, [sandbox.Mount(folder, INSIDE, writable=True), *mounts], INSIDE,
                                sandbox.environment(env))
         cwd, environ = None, None

@@ -35,10 +35,11 @@ def spec(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def server(spec):
+def server(spec, tmp_path):
     """The server, running beside a stand-in for nbgrader (a process that waits), both ended after the test."""
-    process = subprocess.Popen([sys.executable, kernel_forks.__file__, "serve", spec, "--", sys.executable, "-c",
-                                "import time; time.sleep(600)"], start_new_session=True)
+    nbgrader = [sys.executable, "-c", "import time; time.sleep(600)"]
+    process = subprocess.Popen(kernel_forks.server_command(str(tmp_path / "kernels"), nbgrader, spec),
+                               start_new_session=True)
     deadline = time.monotonic() + SERVER_START_SECONDS
     while not os.path.exists(spec) and time.monotonic() < deadline:
         time.sleep(0.05)
