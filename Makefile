@@ -52,6 +52,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
 	$(PY) -m pip install $(PIP_QUIET) -e '.[test]'
+	@# every Jupyter server of .venv gives formgrader's submission pages a Content-Security-Policy
+	$(PY) -m grading.page_policy
 	@touch $(STAMP)
 
 demo: fonts sandbox

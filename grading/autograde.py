@@ -33,7 +33,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from grading import cgroups, notebook_run, notebook_scan, sandbox
+from grading import cgroups, inert, notebook_run, notebook_scan, page_policy, sandbox
 from grading.course import ASSIGNMENT, GRADER_FOLDER
 from grading.layout import PROJECT_ROOT, folder_digest, student_files
 from grading.trusted import Limits  # noqa: F401 - the limits of a run, one definition for both parts
@@ -356,6 +356,7 @@ def _write_feedback(root: Path, workspace: Path, result: Result) -> None:
     folder = workspace / "feedback-course"
     graded = folder / "autograded" / student / ASSIGNMENT
     graded.mkdir(parents=True)
+    notebooks = _made_inert(notebooks, result)
     for name, content in notebooks.items():
         (graded / name).write_bytes(content)
     shutil.copytree(root / "release" / ASSIGNMENT, folder / "source" / ASSIGNMENT)
@@ -367,6 +368,23 @@ def _write_feedback(root: Path, workspace: Path, result: Result) -> None:
             result.reasons.append(f"no notebook feedback could be written: {problem}")
     elif not any("could not" in r for r in result.reasons):
         result.reasons.append("nbgrader wrote no executed notebook for this submission (see the problems above)")
+
+
+def _made_inert(notebooks: dict[str, bytes], result: Result) -> dict[str, bytes]:
+    """The executed notebooks with nothing a page could run (``grading.inert``): what formgrader, the feedback
+    pages and JupyterLab will show. What was removed is named among the stopped attempts."""
+    kept = {}
+    for name, content in notebooks.items():
+        try:
+            kept[name], removed = inert.inert_notebook_bytes(content, name)
+        except ValueError as exc:
+            result.reasons.append(f"{exc}: its executed copy is left out")
+            continue
+        if removed:
+            shown = "; ".join(removed[:8]) + (f"; and {len(removed) - 8} more" if len(removed) > 8 else "")
+            result.stopped.append(f"content that would run in the grader's browser was removed from {name} "
+                                  f"({shown})")
+    return kept
 
 
 def generate_feedback(folder: Path, student: str) -> str | None:
@@ -381,6 +399,7 @@ def generate_feedback(folder: Path, student: str) -> str | None:
     config.CourseDirectory.course_id = "hw5"
     config.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
     config.GenerateFeedback.exporter_class = _feedback_exporter()
+    config.HTMLExporter.sanitize_html = True  # behind grading.inert: nbconvert's own sanitiser of outputs
     with _FEEDBACK_LOCK:
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         outcome = api.generate_feedback(ASSIGNMENT, student, force=True)
@@ -426,8 +445,8 @@ def graded_files(root: Path, workspace: Path, result: Result) -> tuple[dict[str,
     notebooks = {p.name: p.read_bytes()
                  for p in sorted((clean / "autograded" / result.student / ASSIGNMENT).glob("*.ipynb"))}
     feedback = clean / "feedback" / result.student / ASSIGNMENT
-    pages = {p.name: scrub_paths(p.read_text(errors="replace"), root, workspace)  # pages only, no reference code
-             for p in (sorted(feedback.glob("*.html")) if feedback.is_dir() else [])}
+    pages = {p.name: page_policy.with_meta_policy(scrub_paths(p.read_text(errors="replace"), root, workspace))
+             for p in (sorted(feedback.glob("*.html")) if feedback.is_dir() else [])}  # pages only, no reference code
     pages["summary.html"] = scrub_paths(summary_html(result), root, workspace)
     return notebooks, pages
 
@@ -517,7 +536,8 @@ def summary_html(result: Result, table: dict | None = None) -> str:
         return "".join(f"<li>{escape(v)}</li>" for v in values) or f"<li>{empty}</li>"
 
     failed = "".join(f"<li><code>{escape(g)}</code>: {escape(e)}</li>" for g, e in sorted(result.failed_cells.items()))
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>hw5: {escape(result.student)}</title></head>"
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><meta http-equiv='Content-Security-Policy' "
+            f"content=\"default-src 'none'\"><title>hw5: {escape(result.student)}</title></head>"
             f"<body><h1>hw5 grading: {escape(result.student)}</h1>{overview}{rows}"
             f"<h2>Checks that failed</h2><ul>{failed or '<li>none</li>'}</ul>"
             f"<h2>Problems with the run</h2><ul>{items(result.reasons)}</ul>"

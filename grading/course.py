@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from grading.layout import PROJECT_ROOT, student_files
+from grading.page_policy import LOCAL_MATHJAX
 from grading.release import solution_lines, strip_solutions, verify_release, write_zip
 
 ASSIGNMENT = "hw5"
@@ -25,6 +26,16 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.Autograde.exclude_overwriting = {{"hw5": {student_files!r}}}
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
 c.Execute.timeout = {cell_timeout}  # seconds per cell
+'''
+
+
+# The instructor's formgrader only: what it renders of a submission is made inert first (grading.inert), with
+# nbconvert's own sanitiser behind it, and math comes from the MathJax this server serves (no network needed;
+# the path is relative to formgrader's submission pages, /formgrader/submissions/<id>/).
+FORMGRADER_CONFIG = '''\
+c.HTMLExporter.preprocessors = ["grading.inert.InertNotebook"]
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.mathjax_url = "../../../{mathjax}MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 '''
 
 
@@ -47,7 +58,8 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     networks.mkdir(parents=True, exist_ok=True)
     train_reference_networks(networks)
     (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
-        root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout))
+        root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout)
+        + FORMGRADER_CONFIG.format(mathjax=LOCAL_MATHJAX))
     return source
 
 
@@ -63,7 +75,7 @@ def train_reference_networks(folder: Path) -> None:
         weights.save_params(folder / f"{kind}.npz", checks.train_reference_network(kind, settings))
 
 
-INSTRUCTOR_ONLY = {"nbgrader", "nbval", "dask"}
+INSTRUCTOR_ONLY = {"nbgrader", "nbval", "dask", "nh3", "jupyter-server-mathjax"}
 
 
 def student_requirements() -> str:

@@ -90,6 +90,8 @@ PLANTED = [
 REWRITE = "solution of "  # an edit whose old text is REWRITE + a function name replaces that function's solution
 APPEND = "<end of file>"
 NEW_CELL = "<new code cell>"
+ANSWER = "answer of "  # old text ANSWER + a grade_id: the new text is added to that written answer (Markdown)
+STORED_OUTPUT = "<stored output>"  # the new text (HTML) becomes a stored output of the setup cell, which runs again
 
 
 def _rewrite(file: str, function: str, body: str) -> tuple[str, str, str]:
@@ -231,6 +233,44 @@ for pid in children:
      "a notebook cell starts processes until they are refused: the notebooks' sandbox stops it at its process "
      "limit, and the points (decided outside it) are all kept", limited=("the notebooks' sandbox reached its limit",)),
 ]
+
+def _page_attack(vector: str) -> str:
+    """JavaScript that, if a page ever ran it, marks the top window and writes a file through the Jupyter API
+    with the instructor's session (its requests carry ``hw5-pwned`` so a server log shows them)."""
+    return ("(top.hw5Pwned=top.hw5Pwned||[]).push('%s');fetch('/api/contents/pwned-%s.txt?hw5-pwned',"
+            "{method:'PUT',headers:{'X-XSRFToken':(document.cookie.match(/_xsrf=([^;]+)/)||[])[1]},"
+            "body:JSON.stringify({type:'file',format:'text',content:'pwned'})})" % (vector, vector))
+
+
+def _hostile_outputs() -> str:
+    """A notebook cell that displays HTML with an event handler and a script, JavaScript, and an SVG with a
+    script."""
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><script>'
+           f'{_page_attack("output-svg")}</script><circle cx="10" cy="10" r="8"/></svg>')
+    return "\n".join([
+        "from IPython.display import HTML, SVG, Javascript, display",
+        f"display(HTML({'<img src=y onerror=' + repr(_page_attack('output-img')) + '>'!r}))",
+        f"display(HTML({'<script>' + _page_attack('output-script') + '</script>'!r}))",
+        f"display(Javascript({_page_attack('output-javascript')!r}))",
+        f"display(SVG({svg!r}))"])
+
+
+PAGE_VECTORS = ("answer-img", "answer-svg", "answer-iframe", "answer-link", "output-img", "output-script",
+                "output-javascript", "output-svg", "stored-script")
+PAGE_CHECK_WORDS = "pwned-check"  # the text of the link a browser test clicks
+HOSTILE_PAGES = Sample("hostile_page_scripts", "hostile", (), (
+    ("01_theory.ipynb", ANSWER + "q1_1",
+     f'\n\n<img src="x" onerror="{_page_attack("answer-img")}">\n'
+     f'<svg width="10" height="10" onload="{_page_attack("answer-svg")}"><circle cx="5" cy="5" r="4"/></svg>\n'
+     f'<iframe srcdoc="<script>{_page_attack("answer-iframe")}</script>"></iframe>\n'
+     f'<a href="javascript:{_page_attack("answer-link")}">{PAGE_CHECK_WORDS}</a>\n'),
+    ("01_theory.ipynb", NEW_CELL, _hostile_outputs()),
+    ("01_theory.ipynb", STORED_OUTPUT, f"<script>{_page_attack('stored-script')}</script>"),
+), "the reference with scripts and event handlers in a written answer, in displayed outputs and in a stored "
+   "output: full marks, nothing of it runs in formgrader, the feedback pages or JupyterLab, and the feedback "
+   "names what was removed", stopped=("content that would run in the grader's browser was removed",))
+HOSTILE.append(HOSTILE_PAGES)
+
 
 def _blank(file: str, *functions: str) -> tuple[tuple[str, str, str], ...]:
     """Edits that leave the named functions of the reference unwritten (partly blank attacks)."""
@@ -383,8 +423,8 @@ def apply_edits(folder: Path, sample: Sample) -> None:
     """Apply the sample's edits to an assignment folder holding the reference solution (or the release)."""
     for file, old, new in sample.edits:
         path = folder / file
-        if old == NEW_CELL:
-            _add_cell(path, new)
+        if old in (NEW_CELL, STORED_OUTPUT) or old.startswith(ANSWER):
+            _edit_notebook(path, old, new)
             continue
         text = path.read_text()
         if old == APPEND:
@@ -410,13 +450,22 @@ def _replace_solution(text: str, signature: str, body: str, where: str) -> str:
     return text[:begin] + SOLUTION_BEGIN + "\n" + new_body + indent + text[end:]
 
 
-def _add_cell(path: Path, code: str) -> None:
-    """Add a code cell with ``code`` to a notebook, right after its first code cell (the setup)."""
+def _edit_notebook(path: Path, what: str, text: str) -> None:
+    """Add a code cell after the notebook's first code cell (the setup), text to a written answer, or an HTML
+    output stored in the setup cell."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
     first = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
-    notebook.cells.insert(first + 1, nbformat.v4.new_code_cell(code))
+    if what == NEW_CELL:
+        notebook.cells.insert(first + 1, nbformat.v4.new_code_cell(text))
+    elif what == STORED_OUTPUT:
+        notebook.cells[first].outputs.append(nbformat.v4.new_output(
+            "display_data", data={"text/html": text, "text/plain": "<IPython.core.display.HTML object>"}))
+    else:
+        grade_id = what[len(ANSWER):]
+        cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        cell.source += text
     nbformat.write(notebook, path)
 
 
