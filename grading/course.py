@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from grading.layout import PROJECT_ROOT, student_files
-from grading.page_policy import LOCAL_MATHJAX
 from grading.release import solution_lines, strip_solutions, verify_release, write_zip
 
 ASSIGNMENT = "hw5"
@@ -30,12 +29,10 @@ c.Execute.timeout = {cell_timeout}  # seconds per cell
 
 
 # The instructor's formgrader only: what it renders of a submission is made inert first (grading.inert), with
-# nbconvert's own sanitiser behind it, and math comes from the MathJax this server serves (no network needed;
-# the path is relative to formgrader's submission pages, /formgrader/submissions/<id>/).
+# nbconvert's own sanitiser behind it.
 FORMGRADER_CONFIG = '''\
 c.HTMLExporter.preprocessors = ["grading.inert.InertNotebook"]
 c.HTMLExporter.sanitize_html = True
-c.HTMLExporter.mathjax_url = "../../../{mathjax}MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 '''
 
 
@@ -59,7 +56,7 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     train_reference_networks(networks)
     (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout)
-        + FORMGRADER_CONFIG.format(mathjax=LOCAL_MATHJAX))
+        + FORMGRADER_CONFIG)
     return source
 
 

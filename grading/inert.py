@@ -146,7 +146,7 @@ def _inert_outputs(outputs: list, where: str, removed: list[str]) -> None:
             if mime not in KEPT_OUTPUTS or not isinstance(text, str):
                 del data[mime]
                 if mime != "application/vnd.jupyter.widget-view+json":  # a progress bar, not an attempt
-                    removed.append(f"{where}: a {mime} output")
+                    removed.append(f"{where}: an output of type {mime}")
             elif mime in ("text/html", "image/svg+xml"):
                 data[mime] = clean_html(text)  # always: an output has no source to keep
                 removed.extend(f"{where}: {what} in a {mime} output" for what in refused(text))
@@ -194,9 +194,9 @@ def inert_notebook(notebook: dict) -> tuple[dict, list[str]]:
 
 
 def inert_notebook_bytes(content: bytes, name: str) -> tuple[bytes, list[str]]:
-    """``inert_notebook`` of a notebook file's bytes; what was removed is prefixed with the notebook's name.
+    """``inert_notebook`` of a notebook file's bytes.
 
-    Raises ValueError when the bytes are not a notebook (such a file is never shown).
+    Raises ValueError naming the file when the bytes are not a notebook (such a file is never shown).
     """
     import json
 
@@ -207,7 +207,7 @@ def inert_notebook_bytes(content: bytes, name: str) -> tuple[bytes, list[str]]:
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError, KeyError, ValueError) as exc:
         raise ValueError(f"{name} is not a notebook ({type(exc).__name__})") from exc
     clean, removed = inert_notebook(notebook)
-    return nbformat.writes(nbformat.from_dict(clean)).encode("utf-8"), [f"{name} {what}" for what in removed]
+    return nbformat.writes(nbformat.from_dict(clean)).encode("utf-8"), removed
 
 
 def _preprocessor_base() -> type:

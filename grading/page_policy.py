@@ -2,8 +2,10 @@
 page's template did not bring, behind the sanitised notebooks of ``grading.inert``.
 
 A page's scripts are the template's: files from named folders (formgrader's static files, MathJax) and the
-inline scripts of the page's ``<head>``, allowed by their SHA-256 each. The submission's content comes after
-``<body>`` and gets no script, no inline handler, no ``javascript:`` link, no frame, no plugin, no form target.
+inline scripts and handlers of the part the template writes before the notebook, allowed by their SHA-256 each.
+The submission's content comes after that part and gets no script, no inline handler, no ``javascript:`` link,
+no frame, no plugin, no form target. Formgrader's pages load MathJax from this server (jupyter-server-mathjax)
+instead of a CDN, so its math shows on a machine without the network.
 ``'unsafe-eval'`` stays: formgrader's own code compiles templates with ``new Function`` (underscore) and MathJax 2
 evaluates its configuration block; it runs nothing a page did not already load.
 
@@ -26,15 +28,22 @@ FORMGRADER_PAGE = re.compile(r"^(?P<base>/(?:.*/)?)formgrader/submissions/[^/]+/
 LOCAL_MATHJAX = "static/jupyter_server_mathjax/"  # MathJax 2 served by jupyter-server-mathjax, under base_url
 
 
-class _HeadScripts(HTMLParser):
-    """The text of every inline script of a page's ``<head>`` (up to the first ``<body``)."""
+CDN_MATHJAX_SCRIPT = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
+LOCAL_MATHJAX_SCRIPT = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+CONTENT_START = 'id="notebook-container"'  # where nbgrader's templates put the notebook; the template is before
+
+
+class _TemplateScripts(HTMLParser):
+    """The inline scripts and inline event handlers of a page's own part."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
+        super().__init__(convert_charrefs=True)
         self.scripts: list[str] = []
+        self.handlers: list[str] = []
         self._inside = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handlers += [value for name, value in attrs if name.startswith("on") and value]
         if tag == "script" and not dict(attrs).get("src"):
             self._inside = True
             self.scripts.append("")
@@ -48,14 +57,30 @@ class _HeadScripts(HTMLParser):
             self.scripts[-1] += data
 
 
-def head_script_hashes(page: str) -> list[str]:
-    """CSP hash sources ('sha256-...') of the inline scripts before the page's ``<body``."""
-    cut = page.lower().find("<body")
-    parser = _HeadScripts()
-    parser.feed(page[:cut] if cut >= 0 else "")
+def template_part(page: str) -> str:
+    """The part of a page its template wrote: everything before the notebook's container (before ``<body``
+    where there is none). A submission's content only ever comes after it."""
+    for marker in (CONTENT_START, "<body"):
+        cut = page.find(marker)
+        if cut >= 0:
+            return page[:cut]
+    return ""
+
+
+def _hash(text: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+
+def template_script_hashes(page: str) -> list[str]:
+    """CSP hash sources of the template's inline scripts and, after 'unsafe-hashes', of its inline handlers
+    (formgrader's "show names" buttons); a submission's handler runs only if it is one of those, word for word."""
+    parser = _TemplateScripts()
+    parser.feed(template_part(page))
     parser.close()
-    return [f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
-            for text in dict.fromkeys(parser.scripts)]
+    hashes = [_hash(text) for text in dict.fromkeys(parser.scripts)]
+    if parser.handlers:
+        hashes += ["'unsafe-hashes'"] + [_hash(text) for text in dict.fromkeys(parser.handlers)]
+    return hashes
 
 
 def policy(page: str, script_folders: list[str], frame_ancestors: bool = True) -> str:
@@ -65,7 +90,7 @@ def policy(page: str, script_folders: list[str], frame_ancestors: bool = True) -
     folders = " ".join(script_folders)
     parts = [
         "default-src 'none'",
-        f"script-src {folders} {' '.join(head_script_hashes(page))} 'unsafe-eval'",
+        f"script-src {folders} {' '.join(template_script_hashes(page))} 'unsafe-eval'",
         f"style-src 'self' 'unsafe-inline' {folders}",
         f"font-src 'self' data: {folders}",
         "img-src 'self' data:",
@@ -104,8 +129,13 @@ def _transform_class() -> type:
             if match and headers.get("Content-Type", "").startswith("text/html"):
                 origin = f"{self.request.protocol}://{self.request.host}"
                 base = origin + match["base"]
-                folders = [base + "formgrader/static/", base + LOCAL_MATHJAX]
-                headers["Content-Security-Policy"] = policy(chunk.decode("utf-8", "replace"), folders)
+                page = chunk.decode("utf-8", "replace")
+                template = template_part(page)  # MathJax from this server: math shows without the network
+                page = template.replace(CDN_MATHJAX_SCRIPT, base + LOCAL_MATHJAX + LOCAL_MATHJAX_SCRIPT) + page[len(template):]
+                chunk = page.encode("utf-8")
+                if "Content-Length" in headers:
+                    headers["Content-Length"] = str(len(chunk))
+                headers["Content-Security-Policy"] = policy(page, [base + "formgrader/static/", base + LOCAL_MATHJAX])
             return status_code, headers, chunk
 
     return SubmissionPagePolicy

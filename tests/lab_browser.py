@@ -54,7 +54,8 @@ class LabServer:
     """``jupyter lab`` serving ``root`` on 127.0.0.1 (run from ``cwd``, which holds nbgrader_config.py for the
     instructor), with settings, runtime and workspace folders of its own under ``scratch``."""
 
-    def __init__(self, root: Path, scratch: Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, scratch: Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+                 options: tuple[str, ...] = ()) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         settings = scratch / "settings"
@@ -68,6 +69,7 @@ class LabServer:
                    f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
                    f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
                    f"--LabServerApp.user_settings_dir={settings}", f"--LabServerApp.workspaces_dir={scratch / 'workspaces'}"]
+        command += options
         if os.geteuid() == 0:
             command.append("--allow-root")
         environ = dict(os.environ, JUPYTER_CONFIG_DIR=str(scratch / "config"),

@@ -1,6 +1,7 @@
 """The instructor's day in a real browser: formgrader (nbgrader's JupyterLab extension) opens the course the
 whole flow graded, lists its autograded submissions and shows a student's written answer; a score typed in
-the browser lands in gradebook.db and in the exported tables with the whole handout's total."""
+the browser lands in gradebook.db and in the exported tables with the whole handout's total; a hostile
+submission's scripts run nowhere: formgrader, the feedback pages, JupyterLab."""
 
 import csv
 import time
@@ -8,7 +9,7 @@ import warnings
 
 import pytest
 
-from grading import autograde, sandbox
+from grading import autograde, samples, sandbox
 from grading.__main__ import main
 from grading.course import ASSIGNMENT
 from lab_browser import LabServer, click_menu, screenshot, wait_for
@@ -110,3 +111,97 @@ def test_a_manual_grade_entered_in_formgrader_reaches_the_grade_table(course_roo
     page = (course_root / "feedback" / STUDENT / ASSIGNMENT / "summary.html").read_text()
     assert "79.5 of 127" in page
     assert autograde.load_result(course_root, STUDENT).total == 77  # the automatic result itself is unchanged
+
+
+HOSTILE = "hostile_page_scripts"  # scripts and handlers in a written answer, in outputs and in a stored output
+NOTEBOOK = "01_theory"
+PWNED = "return [window.hw5Pwned, window.top.hw5Pwned]"
+
+
+def _submission_id(root, student, notebook):
+    from nbgrader.api import Gradebook
+
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        warnings.simplefilter("ignore")
+        return gradebook.find_submission_notebook(notebook, ASSIGNMENT, student).id
+
+
+def _nothing_ran(driver, where):
+    """Click the sample's javascript: link where the page shows it, wait, and check no handler marked the page."""
+    link = driver.execute_script("return Array.from(document.querySelectorAll('a')).find(a => "
+                                 f"a.textContent.includes({samples.PAGE_CHECK_WORDS!r}))")
+    if link is not None:
+        driver.execute_script("arguments[0].click()", link)
+    time.sleep(2)  # onerror, onload and scripts run as the page loads; give them time to show
+    assert driver.execute_script(PWNED) == [None, None], where
+    return link is not None
+
+
+def test_a_hostile_submission_runs_nothing_in_formgrader_the_feedback_or_jupyterlab(course_root, results, browser,
+                                                                                    tmp_path):
+    """The issue's browser test: the hostile sample opened in formgrader's manual grading, in its feedback pages
+    and in JupyterLab (autograded and submitted copies); no handler runs, nothing reaches the Jupyter API, and
+    the written answer, its math and the figures still show."""
+    import urllib.request
+
+    result = results[HOSTILE]
+    assert result.total == 77 and any("would run in the grader's browser" in s for s in result.stopped)
+    server = LabServer(course_root, tmp_path / "lab", cwd=course_root, options=("--ServerApp.log_level=DEBUG",))
+    clicked = []
+    try:
+        page = server.page(f"formgrader/submissions/{_submission_id(course_root, HOSTILE, NOTEBOOK)}/")
+        with urllib.request.urlopen(page, timeout=30) as response:  # the policy of a submission's page
+            policy = response.headers["Content-Security-Policy"]
+            assert "script-src" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        # formgrader as the instructor opens it: inside JupyterLab, so the lab's session is the one at risk
+        browser.get(server.page("lab"))
+        wait_for(browser, "return !!(window.jupyterapp && document.querySelector('.lm-MenuBar-item'))", 60, "lab")
+        click_menu(browser, "Nbgrader", "nbgrader:open-formgrader")
+        frame = wait_for(browser, "return document.querySelector('iframe')", 30, "formgrader")
+        browser.execute_script("arguments[0].src = arguments[1]", frame, page)
+        browser.switch_to.frame(frame)
+        shown = wait_for(browser, "return document.getElementById('q1_1') && document.body.innerText", 30,
+                         "the hostile submission's page")
+        assert "Student's answer" in shown and "multiplies every exponential" in shown
+        wait_for(browser, "return document.querySelectorAll('.MathJax, .MathJax_CHTML, .MathJax_SVG').length > 10",
+                 30, "MathJax to typeset the answers' math")
+        assert browser.execute_script("return document.querySelectorAll('img[src^=\"data:image/png\"]').length") >= 1
+        clicked.append(_nothing_ran(browser, "formgrader"))
+        browser.switch_to.default_content()
+        screenshot(browser, "formgrader_hostile")
+        assert browser.execute_script(PWNED) == [None, None]
+
+        # the feedback pages, opened from disk as a student or an instructor would
+        feedback = course_root / "feedback" / HOSTILE / ASSIGNMENT
+        for name in (f"{NOTEBOOK}.html", "summary.html"):
+            browser.get((feedback / name).as_uri())
+            text = wait_for(browser, "return document.body && document.body.innerText", 20, name)
+            if name != "summary.html":
+                assert "multiplies every exponential" in text and "$e^{c}" in browser.page_source
+                assert browser.execute_script("return document.querySelectorAll('img[src^=\"data:image/png\"]')"
+                                              ".length") >= 1
+                clicked.append(_nothing_ran(browser, name))
+            else:
+                assert "would run in the grader's browser" in text
+                _nothing_ran(browser, name)
+
+        # JupyterLab: the autograded copy and the submitted one (with its stored script output), untrusted
+        for folder in ("autograded", "submitted"):
+            path = f"{folder}/{HOSTILE}/{ASSIGNMENT}/{NOTEBOOK}.ipynb"
+            browser.get(server.page(f"lab/tree/{path}"))
+            wait_for(browser, "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget; return w && "
+                              f"w.context && w.context.path === {path!r} && "
+                              "document.body.innerText.includes('multiplies every exponential')", 60,
+                     f"{path} to open and show its answer")
+            wait_for(browser, "return document.querySelectorAll('.jp-RenderedMarkdown mjx-container, "
+                              ".jp-RenderedMarkdown .MathJax').length > 10", 30, "JupyterLab's math")
+            clicked.append(_nothing_ran(browser, path))
+        screenshot(browser, "lab_hostile")
+    finally:
+        browser.switch_to.default_content()
+        browser.get("about:blank")
+        server.stop()
+    assert clicked == [True, True, True, True]  # the link was there (inert) in every page that shows the answer
+    log = (tmp_path / "lab" / "lab.log").read_text(errors="replace")
+    assert "/formgrader/submissions/" in log and "hw5-pwned" not in log  # the log shows requests; none was the attack's
+    assert not list(course_root.rglob("pwned-*")), "a page wrote through the Jupyter API"

@@ -89,7 +89,7 @@ def test_nothing_active_is_left_and_the_answer_keeps_its_text_and_math(tmp_path)
     assert "<svg" in answer.source and "<circle" in answer.source and "pwned-check</a>" in answer.source
     reported = " | ".join(removed)
     for what in ("onerror attribute of <img>", "onload attribute of <svg>", "<iframe> element", "javascript: link",
-                 "application/javascript output", "<script> element in a text/html output",
+                 "an output of type application/javascript", "<script> element in a text/html output",
                  "<script> element in a image/svg+xml output"):
         assert what in reported, what
     outputs = next(c for c in clean.cells if c.cell_type == "code" and "Javascript" in c.source).outputs
@@ -162,10 +162,10 @@ def test_formgrader_renders_a_hostile_notebook_without_anything_active(tmp_path)
     assert len([part for part in active_parts(unguarded) if MARK in part]) >= 4
 
 
-def test_the_policy_allows_the_heads_scripts_only():
+def test_the_policy_allows_the_templates_scripts_only():
     page = ("<html><head><script>var a = 1;</script><script src='/x.js'></script></head>"
             "<body><script>hw5Pwned()</script></body></html>")
-    hashes = page_policy.head_script_hashes(page)
+    hashes = page_policy.template_script_hashes(page)
     assert len(hashes) == 1 and hashes[0].startswith("'sha256-")
     header = page_policy.policy(page, ["http://h/formgrader/static/"])
     assert "script-src http://h/formgrader/static/ 'sha256-" in header
