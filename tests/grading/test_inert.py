@@ -180,16 +180,22 @@ def test_formgraders_submission_pages_get_the_policy_and_others_do_not():
     from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 
     transform = page_policy._transform_class()
-    page = b"<html><head><script>var b = 2;</script></head><body>x</body></html>"
+    page = (f'<html><head><script src="{page_policy.CDN_MATHJAX_SCRIPT}"></script><script>var b = 2;</script>'
+            f'</head><body><div id="notebook-container">{page_policy.CDN_MATHJAX_SCRIPT}</div></body></html>').encode()
     for path, expected in (("/formgrader/submissions/abc/", True), ("/base/formgrader/submissions/abc/", True),
                            ("/formgrader/manage_assignments", False), ("/lab", False)):
         request = HTTPServerRequest(start_line=RequestStartLine("GET", path, "HTTP/1.1"),
                                     headers=HTTPHeaders({"Host": "127.0.0.1:8888"}))
-        headers = HTTPHeaders({"Content-Type": "text/html; charset=UTF-8",
+        headers = HTTPHeaders({"Content-Type": "text/html; charset=UTF-8", "Content-Length": str(len(page)),
                                "Content-Security-Policy": "frame-ancestors 'self'"})
-        _, headers, _ = transform(request).transform_first_chunk(200, headers, page, True)
+        _, headers, chunk = transform(request).transform_first_chunk(200, headers, page, True)
+        assert headers["Content-Length"] == str(len(chunk))
         policy = headers["Content-Security-Policy"]
         assert ("script-src" in policy) == expected, path
         if expected:
             base = "http://127.0.0.1:8888" + path.split("formgrader/")[0]
             assert f"{base}formgrader/static/" in policy and f"{base}{page_policy.LOCAL_MATHJAX}" in policy
+            local = f'src="{base}{page_policy.LOCAL_MATHJAX}{page_policy.LOCAL_MATHJAX_SCRIPT}"'.encode()
+            assert local in chunk and chunk.count(page_policy.CDN_MATHJAX_SCRIPT.encode()) == 1  # the page's own
+        else:
+            assert chunk == page
