@@ -10,7 +10,8 @@ import time
 
 import numpy as np
 
-from hw5lib import gradcheck, nn, train
+from grading import gradcheck
+from hw5lib import nn, train
 
 SIZES = (1024, 64, 36)
 TRAIN_SIZE = 10800

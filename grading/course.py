@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grading.layout import PROJECT_ROOT, student_files
+from grading import expected_values
+from grading.layout import PROJECT_ROOT, provided_files, student_files
 from grading.release import solution_lines, strip_solutions, verify_release, write_zip
 
 ASSIGNMENT = "hw5"
@@ -48,8 +49,14 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     source.mkdir(parents=True)
     for notebook in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
         shutil.copy2(notebook, source / notebook.name)
-    shutil.copytree(PROJECT_ROOT / "hw5lib", source / "hw5lib",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.npz"))
+    stale = expected_values.stale()
+    if stale:
+        raise RuntimeError("the public checks' stored values are out of date (" + "; ".join(stale[:3]) + "): run "
+                           "`python -m grading.expected_values` and commit hw5lib/checks/expected_values.npz")
+    declared = set(student_files()) | set(provided_files())
+    shutil.copytree(PROJECT_ROOT / "hw5lib", source / "hw5lib", ignore=lambda folder, names: [
+        name for name in names if name == "__pycache__" or (Path(folder) / name).is_file()
+        and (Path(folder) / name).relative_to(PROJECT_ROOT).as_posix() not in declared])
     (source / "requirements.txt").write_text(student_requirements())
     networks = root / GRADER_FOLDER
     networks.mkdir(parents=True, exist_ok=True)
@@ -66,10 +73,11 @@ def train_reference_networks(folder: Path) -> None:
     Grading reads the sample pages with the classifier and measures the student's PSNR on the autoencoder's
     output, so those checks do not depend on the student's other answers and do not retrain per submission.
     """
-    from hw5lib import checks, config, weights
+    from grading import grading_checks
+    from hw5lib import config, weights
 
     for kind, settings in (("classifier", config.q3_settings(fast=True)), ("autoencoder", config.q4_settings(fast=True))):
-        weights.save_params(folder / f"{kind}.npz", checks.train_reference_network(kind, settings))
+        weights.save_params(folder / f"{kind}.npz", grading_checks.train_reference_network(kind, settings))
 
 
 INSTRUCTOR_ONLY = {"nbgrader", "nbval", "dask", "nh3", "jupyter-server-mathjax"}

@@ -1,4 +1,5 @@
-"""Trusted finite-difference gradient checking (provided; replaced by the instructor's copy when grading).
+"""The grader's finite-difference gradient checking: instructor-only, never in the student release (Q2.5 asks the
+students to write their own, ``hw5lib.my_gradcheck``).
 
 Two relative-error forms are reported for each parameter array, over the checked coordinates:
     summed   = sum|a - n| / max(sum|a|, sum|n|)      (the handout's form, added over parameters)
@@ -235,3 +236,23 @@ def check_mlp(
         delta = nn.backwards(delta, params, name, pairs[act][1])
     return check_gradients(params, loss_fn, keys=[p + n for n in names for p in ("W", "b")],
                            max_coords=max_coords, seed=seed)
+
+
+DEMO_NETWORKS = [
+    ("2-25-4 sigmoid, softmax + cross-entropy", dict(sizes=[2, 25, 4])),
+    ("5-7-6-4 relu, softmax + cross-entropy", dict(sizes=[5, 7, 6, 4], hidden="relu")),
+    ("5-8-4 linear, softmax + cross-entropy", dict(sizes=[5, 8, 4], hidden="linear")),
+    ("1024-64-36 sigmoid, softmax + cross-entropy", dict(sizes=[1024, 64, 36])),
+    ("6-5-4-6 relu, sigmoid + squared error", dict(sizes=[6, 5, 4, 6], hidden="relu", output="sigmoid")),
+]
+
+
+def print_demo_checks() -> int:
+    """Check the backward pass of five networks built from ``hw5lib.nn``; print each; the number that failed."""
+    print("Backward passes against central differences (max-norm relative error, goal < 1e-6):")
+    failures = 0
+    for label, kwargs in DEMO_NETWORKS:
+        report = check_mlp(**kwargs)
+        failures += not report.passed(1e-6)
+        print(f"  {label:<46} {report.max_norm:.2e}  {'ok' if report.passed(1e-6) else 'FAILED'}")
+    return failures

@@ -1,63 +1,39 @@
-"""Checks of the student-fillable functions, used by public check cells and hidden autograder tests.
+"""The checks the course's grader runs: the notebooks' grade cells, hidden tests included, call these.
 
-Provided file. Each check builds its own inputs from a seed, calls the student's function and raises
-AssertionError with a message that says what is wrong and what to look at. A check tests one function
-alone: its inputs are built here (the cache ``backwards`` reads is made by trusted code), and
-``@grades`` names the functions it tests. In a student's notebook the checks simply run the student's
-code. The course's grader (``grading.trusted``, not part of the student release) runs these same checks
-in a process of its own: it sets ``GRADER``, and while a check runs, the functions it names are called in
-a sandbox that holds the submission, while every other function is the instructor's copy, so a mistake
-in ``forward`` costs the points of Q2.2 and not those of Q2.4, Q3 or Q5 as well.
+Instructor-only (never in the student release or a sandbox). They share their names and messages with the public
+checks of ``hw5lib.checks``, which compare with stored values on the notebooks' own inputs; these compute what
+they compare with, with the reference copies and the grader's finite-difference checker (``grading.gradcheck``),
+for any input: the hidden seeds and shapes, whole training runs, the reference networks. The trusted grader
+(``grading.trusted``) sets ``hw5lib.checks._common.GRADER``; while a check runs, the functions it names are
+called in a sandbox that holds the submission, while every other function is the instructor's copy, so a
+mistake in ``forward`` costs the points of Q2.2 and not those of Q2.4, Q3 or Q5 as well. The checks of
+properties alone are the public ones, imported as they are.
 """
 
 from __future__ import annotations
 
-import functools
+import re
 import warnings
-from contextlib import contextmanager
-from unittest import mock
 
 import numpy as np
-from scipy import ndimage, special
+from scipy import special
 
-from hw5lib import gradcheck
-
-#: Set by the course's grader while it grades, never in a student's notebook: an object with
-#: ``testing(under_test)`` and ``forbidding(name, message)`` (context managers) and
-#: ``reference_network(kind, settings)``.
-GRADER = None
-
-
-def grades(*under_test: str):
-    """Decorator for a check of the functions ``under_test`` ('nn.forward', ...), kept on ``check.under_test``."""
-    def decorate(check):
-        @functools.wraps(check)
-        def run(*args, **kwargs):
-            if GRADER is None:
-                return check(*args, **kwargs)
-            with GRADER.testing(under_test):
-                return check(*args, **kwargs)
-
-        run.under_test = under_test
-        return run
-
-    return decorate
-
-
-def grading() -> bool:
-    """True while the course's grader runs the checks (then results are recomputed, not read from the notebook)."""
-    return GRADER is not None
-
-
-@contextmanager
-def _forbidden(module, attr: str, message: str):
-    """While the block runs, calling ``module.attr`` raises AssertionError(message) in the student's code."""
-    if GRADER is not None:
-        with GRADER.forbidding(f"{module.__name__}.{attr}", message):
-            yield
-    else:
-        with mock.patch.object(module, attr, side_effect=AssertionError(message)):
-            yield
+from grading import gradcheck
+from hw5lib.checks import _common
+from hw5lib.checks._common import close as _close
+from hw5lib.checks._common import expect_shape as _expect_shape
+from hw5lib.checks._common import forbidden as _forbidden
+from hw5lib.checks._common import grades, grading
+from hw5lib.checks._common import same as _same
+from hw5lib.checks._common import unchanged as _unchanged
+from hw5lib.checks.autoencoder import check_autoencoder_init  # noqa: F401 (properties alone: the public check)
+from hw5lib.checks.fully_connected import check_batches, check_initialize_weights  # noqa: F401
+from hw5lib.checks import autoencoder as autoencoder_checks
+from hw5lib.checks.autoencoder import judge_short_run
+from hw5lib.checks.fully_connected import judge_lr0_epoch, judge_one_step
+from hw5lib.checks.training import judge_history
+from hw5lib.checks.ocr import (check_crop_to_input, check_find_letters,  # noqa: F401
+                               check_find_letters_inputs, check_group_lines)
 
 _ACTIVATIONS = {
     "sigmoid": (special.expit, "sigmoid", "sigmoid_deriv"),
@@ -70,61 +46,6 @@ def _nn():
     from hw5lib import nn  # the student's copy: the assignment folder comes first on sys.path
 
     return nn
-
-
-def _expect_shape(what: str, array, shape: tuple, hint: str) -> None:
-    got = np.shape(array)
-    assert got == shape, f"{what} has shape {got}; it should be {shape}: {hint}"
-
-
-def _close(what: str, got, want, hint: str, rtol: float = 1e-7, atol: float = 1e-10) -> None:
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if not np.allclose(got, want, rtol=rtol, atol=atol):
-        worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
-        raise AssertionError(
-            f"{what} is wrong: at index {tuple(int(i) for i in worst)} got {got[worst]!r}, expected "
-            f"{want[worst]!r}: {hint}"
-        )
-
-
-def _unchanged(function: str, argument: str, now, given, hint: str) -> None:
-    """The caller's array ``argument`` still holds ``given`` after ``function`` ran."""
-    if np.shape(now) != np.shape(given) or not np.array_equal(now, given, equal_nan=True):
-        raise AssertionError(f"{function} changed its argument {argument} in place; leave the caller's array as it "
-                             f"was: {hint}")
-
-
-# ---------------------------------------------------------------- Q2.1.2
-
-
-@grades("nn.initialize_weights")
-def check_initialize_weights(in_size: int = 2, out_size: int = 25, name: str = "layer1", seed: int = 0) -> None:
-    """Shapes, zero 1-D biases, Xavier bounds and spread of ``initialize_weights``."""
-    nn = _nn()
-    params: dict = {}
-    np.random.seed(seed)
-    nn.initialize_weights(in_size, out_size, params, name)
-    for key in ("W" + name, "b" + name):
-        assert key in params, f"initialize_weights must store params[{key!r}] (name={name!r})"
-    W, b = params["W" + name], params["b" + name]
-    _expect_shape(f"W{name}", W, (in_size, out_size), "W is [in_size, out_size]")
-    _expect_shape(f"b{name}", b, (out_size,), "b is 1-D with one entry per output")
-    assert np.all(b == 0), f"b{name} should start at zero, got values up to {np.abs(b).max():.3g}"
-    limit = (6.0 / (in_size + out_size)) ** 0.5
-    assert np.abs(W).max() <= limit + 1e-12, (
-        f"W{name} has entries up to {np.abs(W).max():.4f}, beyond the Xavier bound sqrt(6/(in+out)) = {limit:.4f}")
-    assert W.size < 50 or np.abs(W).max() > 0.8 * limit, (
-        f"W{name} stays within {np.abs(W).max():.4f}; draw uniformly over the whole range +-{limit:.4f}")
-    # a uniform draw of 50 or more entries reaches past -limit/2 and +limit/2 (a miss has odds below 1e-6)
-    assert W.size < 50 or (W.min() < -0.5 * limit and W.max() > 0.5 * limit), (
-        f"W{name} lies in [{W.min():.4f}, {W.max():.4f}]: draw from the whole range -{limit:.4f} to +{limit:.4f}, "
-        "negative values included, centred on zero")
-    if W.size >= 1000:
-        want = np.sqrt(2.0 / (in_size + out_size))
-        assert abs(W.std() - want) < 0.1 * want, (
-            f"std of W{name} is {W.std():.4f}; Xavier uniform gives sqrt(2/(in+out)) = {want:.4f}")
-    # continuous draws never repeat: a row or column copied across W is caught at any size
-    assert len(np.unique(W)) > 0.9 * W.size, f"W{name} repeats values: draw every entry independently"
 
 
 # ---------------------------------------------------------------- Q2.2.1
@@ -267,38 +188,6 @@ def check_backwards(in_size: int = 4, out_size: int = 3, batch: int = 6, activat
 # ---------------------------------------------------------------- Q2.4
 
 
-@grades("nn.get_random_batches")
-def check_batches(n: int = 23, batch_size: int = 5, seed: int = 0) -> None:
-    """Every example once, pairs kept together, batch sizes right, examples (not only batches) shuffled with
-    np.random."""
-    nn = _nn()
-    np.random.seed(seed)
-    x = np.arange(n, dtype=float).reshape(n, 1) * np.ones((1, 3))
-    y = np.eye(n)
-    batches = nn.get_random_batches(x, y, batch_size)
-    sizes = [len(bx) for bx, _ in batches]
-    want_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
-    assert sorted(sizes, reverse=True) == want_sizes, (
-        f"batch sizes {sizes}; {n} examples in batches of {batch_size} should give {want_sizes}")
-    ids = np.concatenate([bx[:, 0] for bx, _ in batches]).astype(int)
-    missing, repeated = sorted(set(range(n)) - set(ids)), sorted({i for i in ids if list(ids).count(i) > 1})
-    assert not missing and not repeated, (
-        f"examples missing {missing} and repeated {repeated}: every example must appear exactly once")
-    for bx, by in batches:
-        assert np.array_equal(np.argmax(by, axis=1), bx[:, 0].astype(int)), (
-            "a batch's y rows do not belong to its x rows: shuffle x and y with the same permutation")
-    assert not np.array_equal(ids, np.arange(n)), "the batches follow the original order: shuffle first"
-    runs = [np.array_equal(np.sort(bx[:, 0]), bx[:, 0].min() + np.arange(len(bx))) for bx, _ in batches]
-    assert len(batches) < 2 or not all(runs), (
-        "every batch holds neighbouring examples of the original order: shuffle the examples before splitting, "
-        "not only the order of the batches")
-    np.random.seed(seed + 1)
-    again = np.concatenate([bx[:, 0] for bx, _ in nn.get_random_batches(x, y, batch_size)]).astype(int)
-    assert not np.array_equal(again, ids), (
-        "two different np.random seeds gave the same batches: shuffle with np.random (e.g. np.random.permutation), "
-        "not in a fixed order or with a generator seeded inside the function")
-
-
 def _trusted_classifier(x: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
     """(hidden, probs) of the 'layer1' (sigmoid) and 'output' (softmax) classifier, computed here."""
     hidden = special.expit(np.einsum("ni,io->no", x, params["Wlayer1"]) + params["blayer1"])
@@ -326,12 +215,6 @@ def _trusted_sgd_step(x: np.ndarray, y: np.ndarray, params: dict, learning_rate:
     return {key: params[key] - learning_rate * grad for key, grad in grads.items()}
 
 
-def _same(got, want, rtol: float = 1e-6) -> bool:
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    scale = float(np.abs(want).max(initial=0))
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=rtol * scale))
-
-
 def _check_train_epoch_exactly(seed: int) -> None:
     """``train_epoch`` against values computed here: a learning rate of 0 and one step on a single batch."""
     from hw5lib import toydata, train
@@ -346,38 +229,14 @@ def _check_train_epoch_exactly(seed: int) -> None:
     start = {key: params[key].copy() for key in keys}
     want_loss, want_acc = _trusted_loss_and_acc(x, y, start)
     # learning rate 0: every batch sees the same weights, so the totals are those of the whole data set
-    result = train.train_epoch(x, y, params, 5, 0.0)
-    assert isinstance(result, (tuple, list)) and len(result) == 2, "train_epoch returns (total loss, accuracy)"
-    loss, acc = result
-    if _same(loss, want_loss / len(x)):
-        raise AssertionError("train_epoch returns the average loss per example; return the total, summed over the "
-                             "batches (train_classifier divides it by the number of examples)")
-    _close("train_epoch's loss with learning rate 0", loss, want_loss,
-           "add up the loss of every batch of the epoch (not the last batch's alone, not their mean)", rtol=1e-6)
-    _close("train_epoch's accuracy with learning rate 0", acc, want_acc,
-           "the fraction of the epoch's examples classified right, over every batch", rtol=1e-6)
+    judge_lr0_epoch(train.train_epoch(x, y, params, 5, 0.0), want_loss, want_acc, len(x))
     # one batch holding every example: one step, which must be P - learning_rate * grad for every W and b
     rate = 0.05
     params = {key: value.copy() for key, value in start.items()}
     loss, acc = train.train_epoch(x, y, params, len(x), rate)
     want = _trusted_sgd_step(x, y, start, rate)
-    for key in keys:
-        change, want_change = np.asarray(params[key]) - start[key], want[key] - start[key]
-        if _same(change, want_change):
-            continue
-        if not np.any(change):
-            raise AssertionError(f"train_epoch did not update {key}: every W and b of both layers takes a step "
-                                 "-learning_rate * grad after each batch")
-        if _same(change, -want_change):
-            raise AssertionError(f"{key} moved up the gradient: the step is P = P - learning_rate * grad")
-        if _same(change, want_change / len(x)):
-            raise AssertionError(f"the step of {key} is divided by the batch size: use -learning_rate * grad with "
-                                 "the gradient backwards stores (summed over the batch)")
-        _close(f"the step of {key} after one batch", change, want_change,
-               "P = P - learning_rate * grad for every W and b, with the gradients of this batch's backward pass",
-               rtol=1e-5, atol=1e-12)
-    _close("train_epoch's loss for one batch", loss, want_loss,
-           "measure each batch's loss on its forward pass, before the update", rtol=1e-6)
+    judge_one_step({key: np.asarray(params[key]) - start[key] for key in keys},
+                   {key: want[key] - start[key] for key in keys}, loss, want_loss, len(x))
 
 
 @grades("train.train_epoch")
@@ -425,10 +284,25 @@ def check_training(seed: int = 0, epochs: int = 500, goal: bool = True) -> tuple
 # ---------------------------------------------------------------- Q2.5
 
 
+# what a numerical_gradients that reaches for the course's checker meets: the release has none, the sandbox no grading
+_BORROWED = re.compile(r"hw5lib\.gradcheck|name 'gradcheck'|attribute 'gradcheck'|module named 'grading")
+
+
 @grades("my_gradcheck.numerical_gradients", "my_gradcheck.relative_error")
 def check_numerical_gradients(seed: int = 0) -> None:
     """The student's own checker: central differences with the eps given, every W and b entry, params left
-    unchanged."""
+    unchanged. Q2.5 is the student's own: one that calls the course's checker is refused with the reason."""
+    try:
+        _check_numerical_gradients(seed)
+    except Exception as exc:
+        if _BORROWED.search(str(exc)):
+            raise AssertionError("numerical_gradients calls the course's gradient checker, which is not part of the "
+                                 "release: Q2.5 asks for your own central differences, (J(p + eps) - J(p - eps)) / "
+                                 f"(2 eps) for each entry ({str(exc)[:120]})") from None
+        raise
+
+
+def _check_numerical_gradients(seed: int) -> None:
     from hw5lib import my_gradcheck
 
     rng = np.random.default_rng(seed)
@@ -508,25 +382,9 @@ def check_tanh_derivative(seed: int = 0) -> None:
 def check_train_classifier(epochs: int = 3, seed: int = 0) -> None:
     """History keys, lengths and averages of ``train_classifier`` on the toy data; with learning rate 0 every
     entry of every epoch is compared with values computed here."""
-    from hw5lib import toydata, train
+    from hw5lib import train
 
-    x, y = toydata.make_toy_data(seed=seed)
-    np.random.seed(seed)
-    params = train.init_classifier(2, 10, 4)
-    history = train.train_classifier(x, y, params, epochs, 5, 1e-2, valid=(x[::2], y[::2]), progress=False)
-    want = {"train_loss", "train_acc", "valid_loss", "valid_acc"}
-    assert isinstance(history, dict) and want <= set(history), (
-        f"the history has keys {sorted(history) if isinstance(history, dict) else type(history)}; it needs {sorted(want)}")
-    for key in want:
-        assert len(history[key]) == epochs, f"history[{key!r}] has {len(history[key])} entries for {epochs} epochs"
-    v_loss, v_acc = train.evaluate(x[::2], y[::2], params)
-    if np.isclose(history["valid_loss"][-1], v_loss):
-        raise AssertionError("valid_loss is the total loss; record the average per example (divide by the count)")
-    _close("the last valid_loss", history["valid_loss"][-1], v_loss / len(x[::2]),
-           "measure it with evaluate() after the epoch and divide by the number of validation examples")
-    _close("the last valid_acc", history["valid_acc"][-1], v_acc, "measure it with evaluate() after the epoch")
-    assert 0 < history["train_loss"][0] < 5, (
-        f"train_loss {history['train_loss'][0]:.3g} is not an average per example (about log 4 = 1.39 at first)")
+    x, y = judge_history(epochs, seed)
     # learning rate 0: the weights stay, so every entry of every epoch is known; a validation set of another
     # size than the training set shows which count each average is divided by
     valid = (x[1::3], y[1::3])
@@ -590,7 +448,7 @@ def train_reference_network(kind: str, settings: dict) -> dict:
 
 def reference_network(kind: str, settings: dict) -> dict:
     """When grading: the network the course build trained with the reference code (from the grader)."""
-    return GRADER.reference_network(kind, settings)
+    return _common.GRADER.reference_network(kind, settings)
 
 
 @grades("train.train_classifier")
@@ -715,36 +573,6 @@ def _random_autoencoder(rng: np.random.Generator, batch: int, weight_scale: floa
     return params, rng.uniform(0, 1, (batch, AUTOENCODER_SIZES[0]))
 
 
-@grades("autoencoder.init_autoencoder")
-def check_autoencoder_init(seed: int = 0) -> None:
-    """Four layers 1024-32-32-32-1024 from ``initialize_weights``: shapes, zero biases, Xavier bounds and spread."""
-    from hw5lib import autoencoder
-
-    np.random.seed(seed)
-    params = autoencoder.init_autoencoder()
-    sizes = autoencoder.AUTOENCODER_SIZES
-    for name, n_in, n_out in zip(autoencoder.AUTOENCODER_LAYERS, sizes[:-1], sizes[1:]):
-        assert "W" + name in params and "b" + name in params, f"init_autoencoder must create W{name} and b{name}"
-        _expect_shape(f"W{name}", params["W" + name], (n_in, n_out), "layer sizes are 1024-32-32-32-1024")
-        _expect_shape(f"b{name}", params["b" + name], (n_out,), "one bias per output")
-        bound = np.sqrt(6.0 / (n_in + n_out))
-        assert np.abs(params["W" + name]).max() <= bound + 1e-12 and np.all(params["b" + name] == 0), (
-            f"layer {name} is not initialised with initialize_weights (Xavier bound {bound:.3f}, zero biases)")
-        W, spread = np.asarray(params["W" + name]), np.sqrt(2.0 / (n_in + n_out))  # every layer has >= 1024 entries
-        assert W.min() < -0.8 * bound and W.max() > 0.8 * bound and abs(W.std() - spread) < 0.1 * spread, (
-            f"W{name} spans [{W.min():.3f}, {W.max():.3f}] with std {W.std():.4f}; Xavier uniform spans "
-            f"+-{bound:.3f} with std {spread:.4f}: create each layer with "
-            "initialize_weights(n_in, n_out, params, name)")
-        assert len(np.unique(W)) > 0.9 * W.size, f"W{name} repeats values: draw every entry independently"
-    layers = autoencoder.AUTOENCODER_LAYERS
-    for i, first in enumerate(layers):
-        for second in layers[i + 1:]:
-            a, b = np.asarray(params["W" + first]), np.asarray(params["W" + second])
-            assert a.shape != b.shape or not np.array_equal(a, b), (
-                f"W{first} and W{second} hold the same values: draw each layer's weights afresh "
-                "(do not copy a layer or reseed np.random between layers)")
-
-
 @grades("autoencoder.reconstruct")
 def check_autoencoder_forward(batch: int = 5, seed: int = 0) -> None:
     """``reconstruct`` computes ReLU, ReLU, ReLU, sigmoid through the four layers."""
@@ -852,21 +680,9 @@ def check_psnr(seed: int = 0) -> None:
 def check_autoencoder_training(epochs: int = 3, seed: int = 0) -> None:
     """A few epochs of ``train_autoencoder`` on random images: history right, loss falling, rate decaying; then
     the totals with learning rate 0, and one-batch epochs step by step against momentum training computed here."""
-    from hw5lib import autoencoder, train
-
     rng = np.random.default_rng(seed)
     x = (rng.uniform(size=(72, 1024)) < np.linspace(0.2, 0.8, 1024)).astype(float)
-    np.random.seed(seed)
-    params = autoencoder.init_autoencoder()
-    history = train.train_autoencoder(x, params, epochs=epochs, batch_size=36, learning_rate=3e-4, decay=0.5,
-                                      decay_every=2, progress=False)
-    assert len(history.get("train_loss", [])) == epochs, "history['train_loss'] needs one total per epoch"
-    losses = history["train_loss"]
-    assert losses[-1] < losses[0], f"the loss did not fall over {epochs} epochs: {np.round(losses, 1)}"
-    assert losses[0] > 72 * 1024 * 0.05, "train_loss must be the total squared error over the epoch, not a mean"
-    rates = history.get("learning_rate", [])
-    assert np.allclose(rates, [3e-4 * 0.5 ** (e // 2) for e in range(epochs)]), (
-        f"learning rates {rates}: multiply by decay after every decay_every epochs")
+    judge_short_run(x, epochs, seed, [3e-4 * 0.5 ** (e // 2) for e in range(epochs)])
     _check_train_autoencoder_exactly(x, seed)
 
 
@@ -915,18 +731,11 @@ def _check_train_autoencoder_exactly(x: np.ndarray, seed: int) -> None:
 
 
 def check_autoencoder_history(history: dict, settings: dict) -> None:
-    """The notebook's autoencoder run: one total per epoch, and the loss well below its first value.
-
-    Students only: when grading, the run depends on the student's layers and momentum (other questions),
-    so ``check_autoencoder_training`` in the same cell grades the loop instead.
-    """
+    """The notebook's autoencoder run (students only: when grading, the run depends on the student's layers and
+    momentum, other questions, so ``check_autoencoder_training`` in the same cell grades the loop instead)."""
     if grading():
         return
-    assert history is not None, "no history yet: run the Q4.2.2 training cell first"
-    losses = history.get("train_loss", [])
-    assert len(losses) == settings["epochs"], f"{len(losses)} totals for {settings['epochs']} epochs: record one per epoch"
-    assert losses[-1] < 0.6 * losses[0], (
-        f"the loss went from {losses[0]:,.0f} to {losses[-1]:,.0f}; it should fall well below its first value")
+    autoencoder_checks.check_autoencoder_history(history, settings)
 
 
 @grades("metrics.psnr")
@@ -956,168 +765,15 @@ def check_psnr_value(validation_psnr: float, settings: dict) -> None:
 # ---------------------------------------------------------------- Q5
 
 
-def _page_truth(page) -> list:
-    return [b for row in page.boxes for b in row]
-
-
-def _add_specks(image: np.ndarray, boxes: list, rng: np.random.Generator, count: int = 6) -> np.ndarray:
-    """A copy of the page with ``count`` specks of dirt (dark dots a few pixels wide) well away from the characters."""
-    image = np.array(image, dtype=float)
-    height, width = image.shape[:2]
-    size = float(np.median([b[2] - b[0] for b in boxes]))
-    placed = 0
-    for _ in range(500):
-        if placed == count:
-            break
-        cy, cx = rng.uniform(0.3 * size, height - 0.3 * size), rng.uniform(0.3 * size, width - 0.3 * size)
-        if any(b[0] - size < cy < b[2] + size and b[1] - size < cx < b[3] + size for b in boxes):
-            continue
-        radius = rng.uniform(0.03, 0.05) * size
-        y0, x0, y1, x1 = int(cy - radius - 2), int(cx - radius - 2), int(cy + radius + 3), int(cx + radius + 3)
-        if y0 < 0 or x0 < 0 or y1 > height or x1 > width:
-            continue
-        yy, xx = np.mgrid[y0:y1, x0:x1]
-        cover = np.clip(radius + 0.5 - np.hypot(yy - cy, xx - cx), 0.0, 1.0)
-        region = image[y0:y0 + cover.shape[0], x0:x0 + cover.shape[1]]
-        region *= (1.0 - 0.8 * cover).reshape(cover.shape + (1,) * (image.ndim - 2))
-        placed += 1
-    return image
-
-
-@grades("ocr.findLetters")
-def check_find_letters(seed: int = 0, min_recall: float = 0.95) -> None:
-    """``findLetters`` on a synthetic page with a few specks: a box over every character and over little else,
-    in reading order, and a binary image with ink 1.0 on the characters and paper 0.0."""
-    from hw5lib import ocr, ocr_eval, pages
-
-    rng = np.random.default_rng(seed)
-    words = ["PAGE", "INK", "LINE", "READ", "2024", "HAND", "WRITE", "NOTE", "7 DAYS"]
-    page = pages.cached_page([" ".join(rng.choice(words, 2)) for _ in range(3)], seed=seed)
-    specks = 6
-    image = _add_specks(page.image, _page_truth(page), rng, specks)
-    result = ocr.findLetters(image)
-    assert isinstance(result, tuple) and len(result) == 2, "findLetters returns (boxes, binary)"
-    boxes, binary = result
-    assert all(len(b) == 4 for b in boxes), "each box is (y1, x1, y2, x2)"
-    _expect_shape("the binary image", binary, page.image.shape[:2], "one value per pixel of the page")
-    assert set(np.unique(np.asarray(binary, dtype=float))) <= {0.0, 1.0}, "the binary image holds 0.0 and 1.0 only"
-    ink = np.asarray(binary) > 0.5
-    assert (ink & page.ink).sum() > 0.7 * page.ink.sum(), "ink must be 1.0 and paper 0.0 in the binary image"
-    truth = _page_truth(page)
-    recall = ocr_eval.box_recall([tuple(b) for b in boxes], truth)
-    if recall < min_recall and boxes:
-        swapped = ocr_eval.box_recall([(b[1], b[0], b[3], b[2]) for b in boxes], truth)
-        if swapped >= min_recall:
-            raise AssertionError("boxes are (x1, y1, x2, y2); the handout's order is (y1, x1, y2, x2)")
-    assert recall >= min_recall, (
-        f"{len(boxes)} boxes found for {len(truth)} characters, {recall:.0%} of them matched (IoU >= 0.5); "
-        "check the threshold, the morphology and which components you drop")
-    near = ndimage.binary_dilation(page.ink, iterations=10)  # within 10 pixels of a character's ink
-    on_characters = (ink & near).sum() / max(ink.sum(), 1)
-    assert on_characters >= 0.5, (
-        f"only {on_characters:.0%} of the binary image's ink lies on or next to the characters: the binary image "
-        "must hold ink 1.0 on the characters and paper 0.0 everywhere else")
-    extra = len(boxes) - round(recall * len(truth))
-    assert extra <= max(2, 0.1 * len(truth)), (
-        f"{len(boxes)} boxes for {len(truth)} characters: {extra} boxes match no character (the page has {specks} "
-        "specks of dirt); drop components much smaller than the page's characters, and give each character one box")
-    scores = np.array([[ocr_eval.box_iou(tuple(b), t) for t in truth] for b in boxes])
-    order = [int(np.argmax(row)) for row in scores if row.max() >= 0.5]
-    in_order = float(np.mean(np.diff(order) > 0)) if len(order) > 1 else 1.0
-    assert in_order >= 0.9, (
-        f"the boxes are not in reading order (only {in_order:.0%} of neighbouring boxes follow each other): return "
-        "them line by line, top to bottom, and left to right within a line, as group_lines orders them")
-
-
-@grades("ocr.findLetters")
-def check_find_letters_inputs() -> None:
-    """A blank page gives no boxes; uint8, grey and RGBA pages are read like float RGB."""
-    from hw5lib import ocr, pages
-
-    for blank in (np.ones((300, 400, 3)), np.full((200, 300), 0.7)):
-        boxes, binary = ocr.findLetters(blank)
-        assert len(boxes) == 0, f"a blank page gave {len(boxes)} boxes; an empty page has no characters"
-        _expect_shape("the binary image of a blank page", binary, blank.shape[:2], "one value per pixel")
-    page = pages.cached_page(["AB 12"], seed=5)
-    count = len(ocr.findLetters(page.image)[0])
-    for label, image in (("uint8", (page.image * 255).astype(np.uint8)), ("grey", page.image.mean(axis=2)),
-                         ("RGBA", np.dstack([page.image, np.ones(page.image.shape[:2])]))):
-        assert len(ocr.findLetters(image)[0]) == count, f"a {label} page gives other boxes than the same float RGB page"
-
-
-@grades("ocr.group_lines")
-def check_group_lines(seed: int = 0) -> None:
-    """Shuffled boxes of three sloping lines with mixed heights come back as the lines, left to right."""
-    from hw5lib import ocr
-
-    rng = np.random.default_rng(seed)
-    pitch, slope = rng.uniform(150, 220), rng.choice([-1, 1]) * rng.uniform(0.08, 0.15)
-    truth = []
-    for line in range(3):
-        row = []
-        for i in range(int(rng.integers(5, 12))):
-            height, cx = rng.uniform(30, 70), 100 + 62 * i
-            cy = 200 + pitch * line + slope * cx
-            row.append((int(cy - height / 2), int(cx - 20), int(cy + height / 2), int(cx + 20)))
-        truth.append(row)
-    shuffled = [b for row in truth for b in row]
-    rng.shuffle(shuffled)
-    got = ocr.group_lines([tuple(b) for b in shuffled])
-    assert [len(line) for line in got] == [len(line) for line in truth], (
-        f"lines of {[len(line) for line in got]} boxes; expected {[len(line) for line in truth]}: group by the "
-        "vertical position along each line, relative to the characters' height")
-    assert [list(map(tuple, line)) for line in got] == truth, "lines run top to bottom and boxes left to right"
-
-
-@grades("ocr.crop_to_input")
-def check_crop_to_input() -> None:
-    """An upright bar becomes a 1024-long row in the NIST36 layout: upright, dark ink on white, centred, its shape
-    kept (padded to a square), and the page's binary image left as it was."""
-    from hw5lib import ocr
-
-    binary = np.zeros((200, 240))
-    binary[40:160, 100:112] = 1.0
-    binary[40:52, 100:170] = 1.0  # a bar with a top arm to the right: like a capital gamma
-    given = binary.copy()
-    row = np.asarray(ocr.crop_to_input(binary, (40, 100, 160, 170)))
-    _expect_shape("crop_to_input's result", row, (1024,), "a flattened 32x32 image")
-    image = row.reshape(32, 32).T
-    ink = image < 0.5
-    assert ink.any() and image.max() > 0.9, "ink must be dark (about 0) on white paper (about 1)"
-    rows, cols = np.nonzero(ink)
-    assert rows.min() >= 1 and rows.max() <= 30 and cols.min() >= 1, "leave a margin: pad to a square first"
-    top_width = ink[rows.min():rows.min() + 3].sum(axis=1).max()
-    side_height = ink[:, cols.min():cols.min() + 3].sum(axis=0).max()
-    assert top_width > 8 and side_height > 15, (
-        "the character is not upright: transpose the 32x32 image before flattening, as the NIST36 rows are")
-    _unchanged("crop_to_input", "binary", binary, given, "the same binary image is cropped for every character")
-    tall, wide = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
-    assert 1.2 <= tall / wide <= 2.4, (
-        f"the character's ink is {tall} pixels tall and {wide} wide, but the box is 120 tall and 70 wide: pad the "
-        "crop to a square before resizing, so the character keeps its shape")
-    centre = ((rows.min() + rows.max()) / 2, (cols.min() + cols.max()) / 2)
-    assert max(abs(centre[0] - 15.5), abs(centre[1] - 15.5)) <= 3, (
-        f"the character's centre is at row {centre[0]:.1f}, column {centre[1]:.1f} of the 32x32 image: pad equally "
-        "on both sides so it sits in the middle, as in NIST36")
-
-
 @grades("ocr.read_text")
 def check_read_text(params: dict, min_accuracy: float = 0.70) -> dict:
     """``read_text`` on the four sample pages: at least ``min_accuracy`` of the characters right on each.
 
     Students: reads with the given network. Grading: with the reference Q3 network (``reference_network``).
     """
-    from hw5lib import config, ocr, ocr_eval, pages
+    from hw5lib import config
+    from hw5lib.checks import ocr
 
     if grading():
         params = reference_network("classifier", config.q3_settings(fast=True))
-    assert params is not None, "no Q3 network to read with: run notebook 03 (it saves q3_weights.npz) and the setup cell"
-
-    scores = {}
-    for page in pages.sample_pages(include_photos=False):
-        text = ocr.read_text(page.image, params)
-        assert isinstance(text, list) and all(isinstance(t, str) for t in text), "read_text returns a list of strings"
-        scores[page.name] = ocr_eval.character_accuracy(text, page.lines)
-        assert scores[page.name] >= min_accuracy, (
-            f"{page.name}: {scores[page.name]:.0%} of the characters right, below {min_accuracy:.0%}; read {text}")
-    return scores
+    return ocr.check_read_text(params, min_accuracy)

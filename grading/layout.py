@@ -1,5 +1,5 @@
-"""Where things are: the project root, the one declaration of student-fillable files, and a digest of a folder's
-files (to tell when what was made from them is out of date)."""
+"""Where things are: the project root, the one declaration of the release's files (student-fillable and provided),
+and a digest of a folder's files (to tell when what was made from them is out of date)."""
 
 from __future__ import annotations
 
@@ -12,30 +12,33 @@ SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
 
 
+def _declared(root: Path, table: str) -> list[str]:
+    with open(root / "pyproject.toml", "rb") as fh:
+        config = tomllib.load(fh)
+    try:
+        return list(config["tool"]["hw5"][table]["files"])
+    except KeyError as exc:
+        raise KeyError(f"{root / 'pyproject.toml'} has no [tool.hw5.{table}] files = [...]; declare the release's "
+                       "files there") from exc
+
+
 def student_files(root: Path = PROJECT_ROOT) -> list[str]:
     """Paths (relative to the assignment folder) of the files students fill in.
 
     Read from ``[tool.hw5.student-files] files`` in pyproject.toml, the only place they are declared.
     """
-    with open(root / "pyproject.toml", "rb") as fh:
-        config = tomllib.load(fh)
-    try:
-        return list(config["tool"]["hw5"]["student-files"]["files"])
-    except KeyError as exc:
-        raise KeyError(
-            f"{root / 'pyproject.toml'} has no [tool.hw5.student-files] files = [...]; "
-            "declare the student-fillable files there"
-        ) from exc
+    return _declared(root, "student-files")
 
 
 def provided_files(root: Path = PROJECT_ROOT) -> list[str]:
-    """The hw5lib source files that are not student-fillable (replaced by the instructor's copy when grading)."""
-    declared = set(student_files(root))
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in (root / "hw5lib").rglob("*.py")
-        if p.relative_to(root).as_posix() not in declared
-    )
+    """Every other file of the student release (notebooks, requirements.txt, hw5lib's helpers and checks),
+    replaced by the instructor's copy when grading; declared in ``[tool.hw5.provided-files]``."""
+    return _declared(root, "provided-files")
+
+
+def provided_sources(root: Path = PROJECT_ROOT) -> list[str]:
+    """The provided files of ``hw5lib`` (project paths): each must hold no solution region and compute no answer."""
+    return [rel for rel in provided_files(root) if rel.startswith("hw5lib/")]
 
 
 def folder_digest(folder: Path) -> str:

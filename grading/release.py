@@ -3,7 +3,8 @@
 nbgrader strips the notebooks but copies other files verbatim, so ``strip_solutions`` does the same
 for Python files: every ``### BEGIN SOLUTION`` / ``### END SOLUTION`` region becomes a stub that
 raises NotImplementedError naming the function, keeping the signature, the docstring and any given
-code around it. ``verify_release`` then proves that nothing of the reference is left.
+code around it. ``verify_release`` then proves that nothing of the reference is left: no marker, no solution line,
+no file that is not declared, and no provided code that computes a graded answer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import nbformat
 
-from grading.layout import SOLUTION_BEGIN, SOLUTION_END
+from grading import answer_scan
+from grading.layout import SOLUTION_BEGIN, SOLUTION_END, provided_files, student_files
 
 _BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 _END = re.compile(r"^\s*### END SOLUTION\s*$")
@@ -80,9 +82,26 @@ def release_texts(folder: Path) -> dict[str, str]:
     return texts
 
 
+def undeclared_files(folder: Path) -> list[str]:
+    """Files of a release folder that pyproject.toml declares neither student-fillable nor provided."""
+    declared = set(student_files()) | set(provided_files())
+    return sorted(rel for rel in (p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+                  if rel not in declared)
+
+
+def answer_key_findings(folder: Path) -> list[str]:
+    """What the release's provided Python files compute that a graded function must compute (they must not)."""
+    provided = [rel for rel in provided_files() if rel.endswith(".py") and (folder / rel).is_file()]
+    return [str(finding) for finding in answer_scan.scan_files(folder, provided)]
+
+
 def verify_release(folder: Path, secret_lines: set[str]) -> list[str]:
     """Problems found in a release folder (empty when it is fit to hand out)."""
-    problems = []
+    problems = [f"{rel} is not declared in pyproject.toml ([tool.hw5.student-files] or [tool.hw5.provided-files]): "
+                "a release holds the declared files only" for rel in undeclared_files(folder)]
+    problems += [f"{finding}: the release is no answer key (move it to grading/)" for finding in
+                 answer_key_findings(folder)]
     for rel, text in release_texts(folder).items():
         for marker in (SOLUTION_BEGIN, SOLUTION_END, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
             if marker in text:
@@ -109,6 +128,6 @@ def write_zip(folder: Path, archive: Path) -> Path:
     archive.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".npz"):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 zf.write(path, Path(folder.name) / path.relative_to(folder))
     return archive

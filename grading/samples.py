@@ -210,8 +210,8 @@ HOSTILE = [
          "reverse=True):\n    _p.unlink() if _p.is_file() else _p.rmdir()\n\n\ndef logistic("),),
      "deletes every file of its working folder when hw5lib.theory is imported"),
     Sample("hostile_replaces_checker", "hostile", ("*",), (
-        ("hw5lib/theory.py", "def logistic(", "import pathlib\n(pathlib.Path(__file__).parent / 'checks.py')"
-         ".write_text('def __getattr__(name):\\n    return lambda *a, **k: None\\n')\n\n\ndef logistic("),),
+        ("hw5lib/theory.py", "def logistic(", "import pathlib\n(pathlib.Path(__file__).parent / 'checks' / "
+         "'__init__.py').write_text('def __getattr__(name):\\n    return lambda *a, **k: None\\n')\n\n\ndef logistic("),),
      "replaces the provided checker with one that passes everything"),
     Sample("hostile_fork_bomb", "hostile", (), (
         ("01_theory.ipynb", NEW_CELL, """import os, time
@@ -415,6 +415,13 @@ for _cache in {_os.environ.get('HW5_CACHE') or '/nonexistent', '/root/.cache/hw5
      "the blank release whose theory.py overwrites the stand-in data and sample pages in the user cache",
      base="blank", stopped=("wrote or tried to write files outside its folder",)),
 ]
+
+ATTACKS.append(Sample("attack_borrows_the_checker", "attack", ("Q2.5",), (
+    _rewrite("my_gradcheck.py", "numerical_gradients", "from hw5lib import gradcheck\n"
+             "return {key: gradcheck.numerical_gradient(loss_fn, params, key, eps=eps).reshape(params[key].shape)\n"
+             "        for key in trainable_keys(params)}"),),
+    "the reference whose numerical_gradients calls the course's finite-difference checker instead of its own: "
+    "Q2.5 is lost, and the message says why"))
 
 SAMPLES = {sample.name: sample for sample in PLANTED + ALTERNATIVES + HOSTILE + ATTACKS}
 

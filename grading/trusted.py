@@ -265,7 +265,7 @@ class Worker:
 
 
 class Grader:
-    """The ``hw5lib.checks.GRADER`` of a grading run: proxies for the functions under test, reference networks."""
+    """The ``hw5lib.checks._common.GRADER`` of a grading run: proxies for the functions under test, reference networks."""
 
     def __init__(self, package: Path, networks: Path | None, limits: Limits, sandboxed: bool = True) -> None:
         self.package, self.networks, self.limits, self.sandboxed = package, networks, limits, sandboxed
@@ -302,7 +302,7 @@ class Grader:
         """The grader spent ``seconds`` on the submission's calls (reference copies): not the submission's time."""
         self.deadline += seconds
 
-    # -- hw5lib.checks.GRADER
+    # -- hw5lib.checks._common.GRADER
     @contextlib.contextmanager
     def testing(self, under_test: tuple[str, ...]):
         """While the block runs, the functions ``under_test`` ('nn.forward', ...) are the submission's."""
@@ -345,12 +345,13 @@ class Grader:
 
     def reference_network(self, kind: str, settings: dict) -> dict:
         """The network the course build trained with the reference code, or one trained now."""
-        from hw5lib import checks, weights
+        from grading import grading_checks
+        from hw5lib import weights
 
         path = self.networks / f"{kind}.npz" if self.networks else None
         if path is not None and path.is_file():
             return {k: v for k, v in weights.load_params(path).items() if k[:1] in "Wb"}
-        return checks.train_reference_network(kind, settings)
+        return grading_checks.train_reference_network(kind, settings)
 
     # -- calls into the submission
     def _proxy(self, name: str):
@@ -507,8 +508,10 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
           networks: Path | None = None, questions: set[str] | None = None) -> Outcome:
     """Run every grade cell of ``source``'s notebooks (of the handout ``questions`` only, e.g. {"Q2.3"}, when
     given) against the submission whose ``hw5lib`` is in ``package``."""
+    from grading import grading_checks as checks
     from grading.points import question_of
-    from hw5lib import checks, config, data
+    from hw5lib import config, data
+    from hw5lib.checks import _common
 
     cells = grade_cells(source)
     if questions is not None:
@@ -518,7 +521,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
                              f"questions are {', '.join(sorted(graded))}")
         cells = {grade_id: code for grade_id, code in cells.items() if question_of(grade_id) in questions}
     grader = Grader(package, networks, limits, sandboxed)
-    checks.GRADER = grader
+    _common.GRADER = grader
     load_nist36, data.load_nist36 = data.load_nist36, _read_once(data.load_nist36)
     signal.signal(signal.SIGALRM, _out_of_time)
     signal.signal(signal.SIGPROF, _out_of_time)
@@ -564,7 +567,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
             grader.outcome.problems.append(f"stopped after the time limit of {limits.submission_seconds:g} s for a "
                                            "whole submission: look for an endless loop or far too much work")
     finally:
-        checks.GRADER, data.load_nist36 = None, load_nist36
+        _common.GRADER, data.load_nist36 = None, load_nist36
         grader.close()
     return grader.outcome
 

@@ -112,17 +112,37 @@ def _snapshot() -> dict[str, object]:
     return items
 
 
-GUARDED_MODULES = ("hw5lib.checks", "hw5lib.gradcheck")
-_DEFINED: dict[str, set[str]] = {}
+GUARDED_MODULES = ("hw5lib.checks", "hw5lib.checks._common", "hw5lib.checks.theory", "hw5lib.checks.fully_connected",
+                   "hw5lib.checks.training", "hw5lib.checks.autoencoder", "hw5lib.checks.ocr")
+_DEFINED: dict[str, dict[str, str]] = {}
+
+
+def _definitions(module_name: str, path: str) -> dict[str, str]:
+    """{name: the file its code must come from} of a module's top level: what it defines, and what it imports
+    from its own package (the checks package re-exports each notebook's checks)."""
+    import ast
+
+    try:
+        tree = ast.parse(open(path).read())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    folder = os.path.dirname(os.path.abspath(path))
+    found = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found[node.name] = os.path.abspath(path)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(module_name.rsplit(".", 1)[0] + "."):
+            source = os.path.join(folder, node.module.rsplit(".", 1)[1] + ".py")
+            found.update({alias.asname or alias.name: source for alias in node.names})
+    return found
 
 
 def _replaced() -> list[str]:
-    """Functions of the provided checks (where loaded) that are no longer the ones their file defines.
+    """Functions of the provided checks (where loaded) that are no longer the ones their files define.
 
-    Checked without importing the checks first, so that a worker starts quickly: every function the file
-    defines at top level must still be a function whose code comes from that file.
+    Checked without importing the checks first, so that a worker starts quickly: every function a checks module
+    defines or re-exports at top level must still be a function whose code comes from that file.
     """
-    import ast
     import inspect
 
     found = []
@@ -132,21 +152,15 @@ def _replaced() -> list[str]:
         if path is None:
             continue
         if module_name not in _DEFINED:
-            try:
-                tree = ast.parse(open(path).read())
-            except (OSError, SyntaxError, ValueError):
-                continue
-            _DEFINED[module_name] = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-        for name in sorted(_DEFINED[module_name]):
+            _DEFINED[module_name] = _definitions(module_name, path)
+        for name, source in sorted(_DEFINED[module_name].items()):
             value = vars(module).get(name)
             if isinstance(value, type):
                 continue
             code = getattr(inspect.unwrap(value), "__code__", None) if callable(value) else None
-            if code is None or os.path.abspath(code.co_filename) != os.path.abspath(path):
+            if code is None or os.path.abspath(code.co_filename) != source:
                 found.append(f"{module_name}.{name}")
     return found
-
-
 
 
 class RebindOnImport(importlib.abc.MetaPathFinder):

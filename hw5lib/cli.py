@@ -12,11 +12,14 @@ TOY_SETTINGS = dict(hidden=25, learning_rate=1e-3, batch_size=5, epochs=500, see
 
 
 def run_demo(out: Path) -> int:
-    """Train the Q2 toy net with the handout's settings and check every backward pass; save figures."""
+    """Train the Q2 toy net with the handout's settings, load NIST36 and draw the sample pages; save figures.
+
+    (The backward passes are checked against central differences by ``python -m grading demo``: the grader's
+    checker is not part of the release.)"""
     import matplotlib
 
     matplotlib.use("Agg")
-    from hw5lib import gradcheck, plots, toydata, train
+    from hw5lib import plots, toydata, train
 
     out.mkdir(parents=True, exist_ok=True)
     s = TOY_SETTINGS
@@ -34,20 +37,6 @@ def run_demo(out: Path) -> int:
         x, y, lambda g: train.classify(g, params), "toy classes after training"
     ).savefig(out / "toy_regions.png", dpi=100)
 
-    print("\nBackward passes against central differences (max-norm relative error, goal < 1e-6):")
-    cases = [
-        ("2-25-4 sigmoid, softmax + cross-entropy", dict(sizes=[2, 25, 4])),
-        ("5-7-6-4 relu, softmax + cross-entropy", dict(sizes=[5, 7, 6, 4], hidden="relu")),
-        ("5-8-4 linear, softmax + cross-entropy", dict(sizes=[5, 8, 4], hidden="linear")),
-        ("1024-64-36 sigmoid, softmax + cross-entropy", dict(sizes=[1024, 64, 36])),
-        ("6-5-4-6 relu, sigmoid + squared error", dict(sizes=[6, 5, 4, 6], hidden="relu", output="sigmoid")),
-    ]
-    failures = 0
-    for label, kwargs in cases:
-        report = gradcheck.check_mlp(**kwargs)
-        ok = report.passed(1e-6)
-        failures += not ok
-        print(f"  {label:<46} {report.max_norm:.2e}  {'ok' if ok else 'FAILED'}")
     training_ok = loss <= 35 and acc >= 0.75
 
     from hw5lib import data, pages
@@ -65,7 +54,7 @@ def run_demo(out: Path) -> int:
         print(f"  sample page {page.name}: {page.image.shape[1]}x{page.image.shape[0]}, "
               + (f"{len(page.lines)} lines, {chars} characters" if page.lines else "course photo"))
     print(f"\nfigures written to {out}/")
-    return 0 if training_ok and failures == 0 else 1
+    return 0 if training_ok else 1
 
 
 def run_data(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from grading.layout import PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, student_files
+from grading.layout import PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, provided_sources, student_files
 
 ROOT = PROJECT_ROOT
 
@@ -39,17 +39,27 @@ def test_student_files_hold_balanced_solution_regions():
 
 
 def test_provided_files_hold_no_solution_regions():
-    provided = provided_files()
-    assert "hw5lib/gradcheck.py" in provided
-    for rel in provided:
-        text = (ROOT / rel).read_text()
-        assert SOLUTION_BEGIN not in text and SOLUTION_END not in text, (
-            f"{rel} has a solution region but is not declared in pyproject.toml [tool.hw5.student-files]")
+    for rel in provided_sources():
+        if rel.endswith(".py"):
+            text = (ROOT / rel).read_text()
+            assert SOLUTION_BEGIN not in text and SOLUTION_END not in text, (
+                f"{rel} has a solution region but is not declared in pyproject.toml [tool.hw5.student-files]")
 
 
-def test_trusted_and_student_gradient_checkers_live_apart():
+def test_every_file_of_hw5lib_is_declared_student_or_provided_once():
+    declared = student_files() + provided_sources()
+    assert len(declared) == len(set(declared))
+    present = {p.relative_to(ROOT).as_posix() for p in (ROOT / "hw5lib").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    assert present == set(declared), (f"undeclared: {sorted(present - set(declared))}; declared but missing: "
+                                      f"{sorted(set(declared) - present)}")
+    notebooks = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert notebooks | {"requirements.txt"} == set(provided_files()) - set(provided_sources())
+
+
+def test_the_grading_checker_lives_apart_from_the_students_and_outside_the_release():
     assert "hw5lib/my_gradcheck.py" in student_files()
-    assert "hw5lib/gradcheck.py" not in student_files()
+    assert not any("gradcheck" in rel for rel in provided_files()) and (ROOT / "grading" / "gradcheck.py").is_file()
 
 
 def test_ci_runs_exactly_the_readme_test_command():

@@ -90,11 +90,12 @@ def test_deleting_the_working_folder_gives_zero_with_a_reason(results):
 def test_replacing_the_checker_gives_zero_with_a_reason(results):
     result = results["hostile_replaces_checker"]
     assert result.total == 0
-    assert any("changed or deleted provided files" in r and "hw5lib/checks.py" in r for r in result.reasons)
+    assert any("changed or deleted provided files" in r and "hw5lib/checks/__init__.py" in r for r in result.reasons)
 
 
 def test_hostile_submissions_leave_the_course_intact(course_root):
-    assert (course_root / "source" / ASSIGNMENT / "hw5lib" / "checks.py").read_text().startswith('"""Checks')
+    assert (course_root / "source" / ASSIGNMENT / "hw5lib" / "checks" / "__init__.py").read_text().startswith(
+        '"""The public checks')
     assert (course_root / "submitted" / "hostile_deletes_files" / ASSIGNMENT / "01_theory.ipynb").is_file()
 
 
@@ -110,7 +111,7 @@ def test_feedback_explains_the_points_and_holds_no_solution_hidden_test_or_path(
             if student != "reference":  # the reference submission is the source notebooks themselves
                 assert hidden not in text and "BEGIN HIDDEN TESTS" not in text, f"{page} shows a hidden test"
     page = (course_root / "feedback" / "hostile_replaces_checker" / ASSIGNMENT / "summary.html").read_text()
-    assert "hw5lib/checks.py" in page and "0 of 77" in page
+    assert "hw5lib/checks/__init__.py" in page and "0 of 77" in page
     assert (course_root / "feedback" / "blank" / ASSIGNMENT / "02_fully_connected.html").is_file()
     bug = (course_root / "feedback" / "grad_W_transposed" / ASSIGNMENT / "summary.html").read_text()
     assert "q2_3_backwards" in bug and "grad_W has shape" in bug  # a lost point comes with its check's message

@@ -4,6 +4,7 @@ the browser lands in gradebook.db and in the exported tables with the whole hand
 submission's scripts run nowhere: formgrader, the feedback pages, JupyterLab."""
 
 import csv
+import re
 import time
 import warnings
 
@@ -82,7 +83,9 @@ def test_a_manual_grade_entered_in_formgrader_reaches_the_grade_table(course_roo
         answer = wait_for(browser, f"return document.getElementById({CELL!r}) && document.body.innerText", 30,
                           "the submission page")
         written = _answer(course_root, STUDENT, CELL)
-        plain = max((part.strip() for part in written.split("$")[::2]), key=len)  # words outside the maths
+        # the words outside the maths (MathJax typesets the maths, so its source is not the page's text)
+        plain = max((line.strip() for part in re.split(r"\$\$.*?\$\$|\$.*?\$", written, flags=re.S)
+                     for line in part.splitlines()), key=len)
         assert "Student's answer" in answer and len(plain) > 20 and plain in answer, plain
         deadline = time.monotonic() + 60
         while manual_score(course_root, STUDENT, CELL) != SCORE and time.monotonic() < deadline:

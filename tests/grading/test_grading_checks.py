@@ -6,7 +6,8 @@ import types
 import numpy as np
 import pytest
 
-from hw5lib import checks, my_gradcheck, nn, theory, train
+from grading import grading_checks as checks
+from hw5lib import my_gradcheck, nn, theory, train
 
 
 @pytest.mark.parametrize("check", [
@@ -539,7 +540,7 @@ def small_nist(monkeypatch):
 
 def test_recorded_validation_accuracy_must_be_the_networks(monkeypatch, small_nist):
     settings = dict(hidden=8, epochs=2, batch_size=36, learning_rate=1e-2, target_accuracy=0.0)
-    monkeypatch.setattr(checks, "GRADER", _FakeGrader({}))
+    monkeypatch.setattr(checks._common, "GRADER", _FakeGrader({}))
     checks.check_trained_network(None, settings)  # the reference passes
     _history_edit(monkeypatch, lambda h, x, valid: h.update(valid_acc=[1.0] * len(h["valid_acc"])))
     with pytest.raises(AssertionError, match="but the trained network classifies"):
@@ -550,7 +551,7 @@ def test_validation_psnr_is_measured_with_a_right_psnr(monkeypatch, small_nist):
     from hw5lib import autoencoder, metrics
 
     np.random.seed(0)
-    monkeypatch.setattr(checks, "GRADER", _FakeGrader({"autoencoder": autoencoder.init_autoencoder()}))
+    monkeypatch.setattr(checks._common, "GRADER", _FakeGrader({"autoencoder": autoencoder.init_autoencoder()}))
     settings = dict(target_psnr=0.0)
     checks.check_psnr_value(None, settings)  # the reference passes
     real = metrics.psnr

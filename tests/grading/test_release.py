@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.layout import student_files
+from grading.layout import PROJECT_ROOT, student_files
 from grading.release import solution_lines, strip_solutions, verify_release
 
 SAMPLE = '''def area(w, h):
@@ -80,8 +80,12 @@ def test_the_students_hw5lib_shows_their_seven_files_and_the_helpers_only(releas
     own = {Path(rel).name for rel in student_files()}
     assert len(own) == 7 and own <= top
     # what the notebooks import beside the student's files; the stand-in's drawing lives one level down
-    assert top - own == {"__init__.py", "checks.py", "cli.py", "config.py", "data.py", "gradcheck.py", "images.py",
-                         "ocr_eval.py", "ocr_model.py", "pages.py", "pca.py", "plots.py", "toydata.py", "weights.py"}
+    assert top - own == {"__init__.py", "cli.py", "config.py", "data.py", "images.py", "ocr_eval.py", "ocr_model.py",
+                         "pages.py", "pca.py", "plots.py", "toydata.py", "weights.py"}
+    assert {p.name for p in (package / "checks").iterdir() if p.is_file()} == {
+        "__init__.py", "_common.py", "theory.py", "fully_connected.py", "training.py", "autoencoder.py", "ocr.py",
+        "expected_values.npz"}
+    assert "hw5/hw5lib/checks/expected_values.npz" in zipfile.ZipFile(archive).namelist()
     assert {p.name for p in (package / "standin").glob("*.py")} == {
         "__init__.py", "synth.py", "hand_fonts.py", "centre_lines.py", "ink_measures.py"}
     assert "hw5/hw5lib/standin/synth.py" in zipfile.ZipFile(archive).namelist()
@@ -133,3 +137,32 @@ def test_verification_catches_planted_leaks(released, tmp_path):
     assert any("plots.py holds a reference solution line" in p for p in problems)
     assert any("nn.py still holds '### BEGIN SOLUTION'" in p for p in problems)
     assert not any("does not import" in p for p in problems)  # a marker is only a comment: it still imports
+
+
+def test_verification_refuses_an_answer_key_and_undeclared_files(released, tmp_path):
+    """The release test that would have caught the answer key the release once held: today's checks and the
+    course's gradient checker put back into a copy of the release."""
+    import subprocess
+
+    root, _ = released
+    copy = tmp_path / "hw5"
+    shutil.copytree(root / "release" / "hw5", copy)
+    assert verify_release(copy, set()) == []
+    old = {}
+    for rel in ("hw5lib/checks.py", "hw5lib/gradcheck.py"):
+        shown = subprocess.run(["git", "-C", str(PROJECT_ROOT), "show", f"14f0292:{rel}"], capture_output=True,
+                               text=True)
+        if shown.returncode != 0:
+            pytest.skip(f"the project's history is not here ({shown.stderr.strip()[:100]})")
+        old[rel] = shown.stdout
+    (copy / "hw5lib" / "checks" / "fully_connected.py").write_text(old["hw5lib/checks.py"])
+    (copy / "hw5lib" / "gradcheck.py").write_text(old["hw5lib/gradcheck.py"])
+    problems = "\n".join(verify_release(copy, set()))
+    assert "hw5lib/gradcheck.py is not declared" in problems
+    for function, what in (("_trusted_sgd_step", "SGD update"), ("_trusted_sgd_step", "backward pass"),
+                           ("_trusted_autoencoder_forward", "affine map"), ("_trusted_autoencoder_run", "momentum"),
+                           ("check_momentum", "momentum"), ("check_confusion_matrix", "confusion-matrix counts"),
+                           ("_check_train_autoencoder_exactly", "calls"), ("check_psnr", "PSNR")):
+        assert any(f"hw5lib/checks/fully_connected.py: {function} " in line and what in line
+                   for line in problems.splitlines()), (function, what)
+    assert "the release is no answer key" in problems

@@ -37,7 +37,7 @@ def test_a_differently_written_solution_scores_full_marks(forecast, name):
 
 
 WORKER_ATTACKS = ["attack_patches_checker_at_import", "attack_patches_numpy_at_import", "attack_finds_the_reference",
-                  "attack_reads_hidden_tests"]
+                  "attack_reads_hidden_tests", "attack_borrows_the_checker"]
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,9 @@ def test_a_question_the_notebooks_do_not_grade_is_named(tmp_path):
 
     with pytest.raises(ValueError, match=r"no grade cell belongs to Q9\.9; the graded questions are .*Q2\.3"):
         trusted.grade(PROJECT_ROOT / "notebooks", tmp_path, trusted.Limits(), questions={"Q9.9", "Q2.3"})
+
+
+@pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="attacks are graded in the sandbox")
+def test_a_checker_that_calls_the_courses_own_is_refused_with_the_reason(attack_verdicts):
+    cells = attack_verdicts["attack_borrows_the_checker"]["cells"]
+    assert "calls the course's gradient checker" in cells["q2_5_gradcheck"] and "your own central" in cells["q2_5_gradcheck"]

@@ -34,7 +34,7 @@ def sigmoid_derivative(x):
 
 CELL = '''import numpy as np
 from hw5lib import theory
-with checks.GRADER.testing(("theory.sigmoid_derivative",)):
+with checks._common.GRADER.testing(("theory.sigmoid_derivative",)):
     result = theory.sigmoid_derivative(np.zeros({size}))
 assert result[0] == 100, result
 '''
