@@ -117,12 +117,18 @@ def _data_mounts() -> tuple[list[sandbox.Mount], dict[str, str]]:
     return mounts, env
 
 
+def autograde_command(student: str, notebook: str | None = None) -> list[str]:
+    """``nbgrader autograde`` of one student (of one notebook, or all). The id travels as an option's value
+    (``--student=ID``), never as a word of its own, so an id like ``-rf`` or with spaces is data to nbgrader."""
+    argv = [sys.executable, "-c", NBGRADER_MAIN, "autograde", ASSIGNMENT, f"--student={student}", "--create"]
+    return argv + ([f"--notebook={notebook}"] if notebook else ["--force"])
+
+
 def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed: bool,
         notebook: str | None = None) -> tuple[str, bool, tuple[list[str], list[str]]]:
     """One ``nbgrader autograde`` in the sandbox (of one notebook, or all), its processes in a control group
     where one can be made; its log, whether it timed out, and (attempts stopped, problems) by the group's limits."""
-    argv = [sys.executable, "-c", NBGRADER_MAIN, "autograde", ASSIGNMENT, "--student", student, "--create"]
-    argv += ["--notebook", notebook] if notebook else ["--force"]
+    argv = autograde_command(student, notebook)
     mounts, env = _data_mounts()
     if sandboxed:
         kernels = kernel_forks.write_kernel_spec(folder.parent / "kernels", KERNELS_INSIDE)

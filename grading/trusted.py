@@ -48,6 +48,7 @@ class CellTimeout(BaseException):
     """A grade cell's time is up (raised by an alarm, so that no check code can catch it as an Exception)."""
 
 
+MAX_NESTED_CALLS = 50  # calls of the submission inside the grader's callbacks inside calls of the submission ...
 CELL_WALL_FACTOR = 4  # a grade cell's wall-clock limit: this many times its time limit (plus 15 s)
 GRADER_EXTRA_CPU_SECONDS = 5  # the grader's CPU time per grade cell: the cell's time limit plus this
 
@@ -264,6 +265,14 @@ class Worker:
         return code
 
 
+def _recursion_message(calls: list[list]) -> str:
+    """Words for calls that went back and forth between the submission and the grader without end."""
+    function, callback = calls[-1][0], calls[-1][1] or "a function of the handout"
+    short = lambda name: name.rsplit(".", 1)[-1]  # noqa: E731
+    return (f"{short(function)} called {short(callback)}, which calls {short(function)} back: endless recursion "
+            f"(stopped after {len(calls)} nested calls between your code and the grader's copies)")
+
+
 class Grader:
     """The ``hw5lib.checks._common.GRADER`` of a grading run: proxies for the functions under test, reference networks."""
 
@@ -280,6 +289,8 @@ class Grader:
         self.deadline = float("inf")
         self.forbid: list[list[str]] = []
         self.outcome = Outcome()
+        self.calls: list[list] = []  # [submission function, the grader's function it called back] per nested call
+        self.recursion: str | None = None  # why the nested calls were cut, while they unwind
 
     # -- the names the worker may use
     def name_of(self, value) -> str | None:
@@ -294,6 +305,8 @@ class Grader:
         raise LookupError(f"the grader runs no function {name!r} for a submission")
 
     def on_call(self, name: str | None) -> None:
+        if self.calls and name:
+            self.calls[-1][1] = name
         if name in self.under_test:
             self._stopped(f"asked the grader to run its own copy of {name}, the function being graded: refused")
             raise PermissionError(f"the grader does not run its copy of {name} while {name} is graded")
@@ -366,9 +379,15 @@ class Grader:
         """Run the submission's ``name`` in the worker; its in-place changes, warnings and prints come back."""
         if time.monotonic() >= self.deadline:
             raise SubmissionFailure(f"not run: the time allowed for this check ran out before {name} was called")
+        if len(self.calls) >= MAX_NESTED_CALLS:
+            self.recursion = _recursion_message(self.calls)
+            if self.recursion not in self.outcome.problems:
+                self.outcome.problems.append(self.recursion)
+            raise SubmissionFailure(self.recursion)
         if self.worker is None:
             self.worker = Worker(self)
         channel = self.worker.channel
+        self.calls.append([name, None])
         outer_deadline, channel.deadline = channel.deadline, self.deadline  # a call inside a callback keeps the
         try:                                                                # deadline of the call around it
             state = wire.generator_state()
@@ -387,12 +406,16 @@ class Grader:
             self.outcome.problems.append(message)
             raise SubmissionFailure(message) from None
         except wire.RemoteError as exc:
-            raise SubmissionFailure(str(exc)) from None
+            raise SubmissionFailure(self.recursion or str(exc)) from None
         except wire.WireError as exc:
             self._restart()
             raise SubmissionFailure(f"{name}: {exc}") from None
         finally:
             channel.deadline = outer_deadline
+            self.calls.pop()
+            recursion = self.recursion
+            if not self.calls:
+                self.recursion = None
         if not isinstance(reply, dict) or not isinstance(reply.get("final"), dict):
             raise SubmissionFailure(f"{name}: the worker's answer was not understood")
         for index, value in reply["final"].items():
@@ -403,7 +426,7 @@ class Grader:
         error = reply.get("error")
         if error:
             kind, message = (list(error) + ["", ""])[:2]
-            raise SubmissionFailure(f"{kind}: {message}" if message else str(kind))
+            raise SubmissionFailure(recursion or (f"{kind}: {message}" if message else str(kind)))
         return reply.get("result")
 
     @staticmethod

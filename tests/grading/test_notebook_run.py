@@ -1,5 +1,5 @@
 """The provided-file check after nbgrader's sandboxed run (grading.notebook_run.changed_provided_files), the
-command that starts nbgrader there, and the public gradebook it is given."""
+command that starts nbgrader there (a student id as data), and the public gradebook it is given."""
 
 import shutil
 import subprocess
@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from grading.course import ASSIGNMENT
-from grading.notebook_run import NBGRADER_MAIN, changed_provided_files
+from grading.notebook_run import NBGRADER_MAIN, autograde_command, changed_provided_files
 
 STUDENT = "ada"
 
@@ -101,3 +101,14 @@ def test_the_public_gradebook_has_no_student_or_hidden_test_and_is_made_again_on
     notebook.write_text(notebook.read_text() + "\n")
     public_gradebook(course / "gradebook.db", release, target)
     assert target.stat().st_mtime_ns != made
+
+
+@pytest.mark.parametrize("student", ["-rf", "José Müller", "a'b\"c d"])
+def test_a_student_id_reaches_nbgrader_as_data_never_as_an_option(student):
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    argv = autograde_command(student, "01_theory")
+    assert f"--student={student}" in argv and student not in argv  # one word: the option and its value
+    app = AutogradeApp()
+    app.parse_command_line(argv[argv.index("autograde") + 1:])
+    assert app.config.CourseDirectory.student_id == student and app.extra_args == [ASSIGNMENT]
