@@ -290,8 +290,8 @@ def _run_notebooks(root: Path, workspace: Path, student: str, limits: Limits, sa
     """nbgrader's run in the sandbox; a kernel that dies costs its own notebook's executed copy only."""
     folder = workspace / "notebooks"
     release = root / "release" / ASSIGNMENT
-    notebook_run.prepare(folder, release, root / "submitted" / student / ASSIGNMENT, student,
-                         root / GRADER_FOLDER / PUBLIC_GRADEBOOK, limits.cell_timeout)
+    result.reasons += notebook_run.prepare(folder, release, root / "submitted" / student / ASSIGNMENT, student,
+                                           root / GRADER_FOLDER / PUBLIC_GRADEBOOK, limits.cell_timeout)
     deadline = time.monotonic() + limits.submission_seconds
     log, timed_out, notes = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed)
     _note_limits(result, notes)

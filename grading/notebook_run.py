@@ -85,16 +85,53 @@ def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
     stamp_file.write_text(stamp)
 
 
-def prepare(folder: Path, release: Path, submission: Path, student: str, gradebook: Path, cell_timeout: int) -> None:
-    """The sandbox's course folder: config, the release as source, the submission, the public gradebook."""
+def prepare(folder: Path, release: Path, submission: Path, student: str, gradebook: Path,
+            cell_timeout: int) -> list[str]:
+    """The sandbox's course folder: config, the release as source, the submission, the public gradebook.
+
+    Returns the problems of the submission's notebooks: one that is missing, or that is not a notebook (left out
+    of the run, so that it costs only itself: nbgrader would otherwise run none of them).
+    """
     folder.mkdir(parents=True)
     shutil.copytree(release, folder / "source" / ASSIGNMENT)
     # links stay links (never followed into the machine's files); inside the sandbox they lead nowhere
-    shutil.copytree(submission, folder / "submitted" / student / ASSIGNMENT,
+    submitted = folder / "submitted" / student / ASSIGNMENT
+    shutil.copytree(submission, submitted,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"), symlinks=True)
     shutil.copy2(gradebook, folder / "gradebook.db")
     (folder / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=INSIDE, student_files=student_files(), cell_timeout=cell_timeout))
+    problems = []
+    for name in sorted(p.name for p in release.glob("*.ipynb")):
+        problem = notebook_problem(submitted / name)
+        if problem:
+            problems.append(f"{name} {problem}: it is not run or graded; the other notebooks are")
+            if (submitted / name).is_symlink() or (submitted / name).exists():
+                (submitted / name).unlink()
+    return problems
+
+
+def notebook_problem(path: Path) -> str | None:
+    """What keeps a submitted notebook from running, in words (None: it opens as a notebook)."""
+    import json
+
+    import nbformat
+
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return "is not a regular file"
+    if not path.exists():
+        return "is missing from the submission"
+    try:
+        content = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, ValueError) as exc:
+        return f"is not JSON ({str(exc)[:80]}; a bad save or an upload cut short?)"
+    if not isinstance(content, dict) or "cells" not in content:
+        return "is JSON but not a notebook (it has no cells)"
+    try:
+        nbformat.validate(nbformat.reads(json.dumps(content), as_version=4))
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds for a broken notebook
+        return f"is not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})"
+    return None
 
 
 def _data_mounts() -> tuple[list[sandbox.Mount], dict[str, str]]:

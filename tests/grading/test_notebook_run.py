@@ -112,3 +112,28 @@ def test_a_student_id_reaches_nbgrader_as_data_never_as_an_option(student):
     app = AutogradeApp()
     app.parse_command_line(argv[argv.index("autograde") + 1:])
     assert app.config.CourseDirectory.student_id == student and app.extra_args == [ASSIGNMENT]
+
+
+def test_a_broken_or_missing_notebook_is_named_and_left_out_so_the_others_run(tmp_path):
+    import nbformat
+
+    from grading.notebook_run import prepare
+
+    release, submission = tmp_path / "release", tmp_path / "submission"
+    for folder in (release, submission):
+        folder.mkdir()
+    for name in ("01_theory.ipynb", "02_fully_connected.ipynb", "03_training.ipynb", "04_autoencoder.ipynb"):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), release / name)
+    shutil.copy2(release / "02_fully_connected.ipynb", submission / "02_fully_connected.ipynb")
+    (submission / "01_theory.ipynb").write_bytes(b'{"cells": [ {"cell_ty')  # a save cut short
+    (submission / "04_autoencoder.ipynb").write_text('{"metadata": {}}')  # JSON, but no notebook
+    gradebook = tmp_path / "gradebook.db"
+    gradebook.write_bytes(b"")
+
+    problems = prepare(tmp_path / "run", release, submission, STUDENT, gradebook, 30)
+
+    assert [p.split(" ", 1)[0] for p in problems] == ["01_theory.ipynb", "03_training.ipynb", "04_autoencoder.ipynb"]
+    assert "is not JSON" in problems[0] and "is missing from the submission" in problems[1]
+    assert "not a notebook" in problems[2] and all("the other notebooks are" in p for p in problems)
+    kept = sorted(p.name for p in (tmp_path / "run" / "submitted" / STUDENT / ASSIGNMENT).glob("*.ipynb"))
+    assert kept == ["02_fully_connected.ipynb"]  # what nbgrader runs: the intact notebook alone
