@@ -33,7 +33,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from grading import cgroups, inert, notebook_run, notebook_scan, page_policy, sandbox
+from grading import cgroups, inert, notebook_run, notebook_scan, page_policy, sandbox, scratch
 from grading.course import ASSIGNMENT, GRADER_FOLDER
 from grading.layout import PROJECT_ROOT, folder_digest, student_files
 from grading.trusted import Limits  # noqa: F401 - the limits of a run, one definition for both parts
@@ -134,6 +134,7 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
         missing = cgroups.problem()
         if progress and missing:
             print(f"warning: {missing}", file=sys.stderr)
+    scratch.remove_left_behind()  # what a killed run left in this machine's temp folder
     wanted = students if students is not None else submissions(root)
     todo = []
     for student in wanted:
@@ -220,7 +221,7 @@ def _grade_safely(root: Path, student: str, limits: Limits, sandboxed: bool) -> 
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - reported in the student's result
-        return _failed(root, student, sandboxed, exc), Path(tempfile.mkdtemp(prefix=f"hw5-failed-{student}-"))
+        return _failed(root, student, sandboxed, exc), scratch.make("hw5-failed-")
 
 
 def build_package(release: Path, submission: Path, target: Path) -> Path:
@@ -262,7 +263,7 @@ def _grade_in_workspace(root: Path, student: str, limits: Limits, sandboxed: boo
     result = Result(student=student, fingerprint=fingerprint(root, student), sandboxed=sandboxed)
     if not sandboxed:
         result.reasons.append(sandbox.UNSANDBOXED_RISK)
-    workspace = Path(tempfile.mkdtemp(prefix=f"hw5-grade-{student}-"))
+    workspace = scratch.make("hw5-grade-")
     release, submission = root / "release" / ASSIGNMENT, root / "submitted" / student / ASSIGNMENT
     package = build_package(release, submission, workspace / "package")
     verdict = workspace / "trusted.json"

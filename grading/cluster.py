@@ -17,10 +17,10 @@ import hashlib
 import io
 import shutil
 import tarfile
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from grading import scratch
 from grading.course import ASSIGNMENT, GRADER_FOLDER
 
 ALLOWED_FAILURES = 2  # workers one submission may bring down before it is given up (Dask's allowed-failures)
@@ -58,11 +58,21 @@ _COURSES: dict[str, Path] = {}  # on a worker: the course folders unpacked so fa
 def _course_here(course: bytes, digest: str) -> Path:
     """The course's grading material unpacked on this worker (once per course and process)."""
     if digest not in _COURSES or not _COURSES[digest].is_dir():
-        root = Path(tempfile.mkdtemp(prefix="hw5-course-"))
+        remove_unpacked_courses()  # a newer course replaces the one this worker held
+        root = scratch.make("hw5-course-")
         unpack(course, root)
         shutil.copy2(root / GRADER_FOLDER / "public_gradebook.db", root / "gradebook.db")  # the cells and points
         _COURSES[digest] = root
     return _COURSES[digest]
+
+
+def remove_unpacked_courses() -> int:
+    """Run on a worker: remove the courses it unpacked (a newer course, or the client is done); how many."""
+    removed = 0
+    while _COURSES:
+        shutil.rmtree(_COURSES.popitem()[1], ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def grade_task(course: bytes, digest: str, student: str, submission: bytes, limits, sandboxed: bool) -> dict:
@@ -131,6 +141,11 @@ class Cluster:
         return self.client.dashboard_link
 
     def close(self) -> None:
+        """Every worker removes the courses it unpacked, then the client (and a local cluster) closes."""
+        try:
+            self.client.run(remove_unpacked_courses, wait=True)
+        except Exception:  # noqa: BLE001 - a worker that is gone has nothing left to remove here
+            pass
         self.client.close()
         if self.local is not None:
             self.local.close()

@@ -8,6 +8,7 @@ submission on time. `make sweep` grades every sample and compares serial and --j
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,14 @@ def test_without_bubblewrap_grading_stops_unless_unsandboxed_is_chosen(course_ro
                                  limits=LIMITS)
     assert graded["blank"].total == 0 and graded["blank"].sandboxed is False
     assert any("WITHOUT the sandbox" in reason for reason in graded["blank"].reasons)
+
+
+def test_a_finished_run_leaves_no_folder_it_made_in_the_temp_folder(course_root):
+    """After the session's grading (a local cluster of two workers), nothing the run made is left: workspaces and
+    the workers' unpacked course alike."""
+    import tempfile
+
+    from grading import scratch
+
+    made = [p for p in Path(tempfile.gettempdir()).glob(scratch.PREFIX + "*") if (p / scratch.MARKER).is_file()]
+    assert made == [], made
