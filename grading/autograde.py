@@ -352,8 +352,9 @@ def _read_verdict(root: Path, workspace: Path, verdict: Path, result: Result, qu
 def _write_feedback(root: Path, workspace: Path, result: Result) -> None:
     """nbgrader's pages from the executed notebooks (in a folder the sandbox never saw) and our summary."""
     student = result.student
-    notebooks = notebook_run.executed_notebooks(workspace / "notebooks", student,
-                                                sorted(p.name for p in (root / "release" / ASSIGNMENT).glob("*.ipynb")))
+    notebooks, problems = notebook_run.executed_notebooks(
+        workspace / "notebooks", student, sorted(p.name for p in (root / "release" / ASSIGNMENT).glob("*.ipynb")))
+    result.reasons += problems
     folder = workspace / "feedback-course"
     graded = folder / "autograded" / student / ASSIGNMENT
     graded.mkdir(parents=True)

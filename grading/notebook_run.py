@@ -24,7 +24,10 @@ from grading.course import ASSIGNMENT, CONFIG_TEMPLATE
 from grading.layout import folder_digest, student_files
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-MAX_NOTEBOOK_BYTES = 64 * 2**20
+MAX_NOTEBOOK_BYTES = 512 * 2**20  # an executed notebook larger than this is not read (it is named, not parsed)
+MAX_OUTPUT_CHARS = 2**20  # one output's text or data past which it is cut, so formgrader can show the notebook
+KEPT_CHARS = 10_000  # what is kept of a cut output
+MAX_KEPT_BYTES = 64 * 2**20  # an executed notebook larger than this after cutting gets every long output cut
 INSIDE = "/course"  # where the sandbox sees its course folder
 KERNELS_INSIDE = "/kernels"  # where it sees the kernel spec of kernels forked from a warm server (kernel_forks)
 # ``python -m nbgrader`` without jsonschema's IRI format checks: their module builds a parser for about a second
@@ -222,20 +225,77 @@ def kernel_died(log: str) -> bool:
     return "DeadKernelError" in log or "Kernel died" in log
 
 
-def executed_notebooks(folder: Path, student: str, names: list[str]) -> dict[str, bytes]:
+def executed_notebooks(folder: Path, student: str, names: list[str]) -> tuple[dict[str, bytes], list[str]]:
     """{name.ipynb: bytes} of the executed notebooks among ``names`` (the release's): regular files inside the
-    run's folder only (no link leads out of it), each under the size limit."""
+    run's folder only (no link leads out of it), huge outputs cut (``cut_outputs``); and the problems met (a cut
+    output, a notebook over the size limit)."""
     graded = folder / "autograded" / student / ASSIGNMENT
     found: dict[str, bytes] = {}
+    problems: list[str] = []
     for name in names:
         path = graded / name
         if not _inside(path, folder) or path.is_symlink() or not path.is_file():
             continue
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size <= MAX_NOTEBOOK_BYTES:
-                found[name] = fh.read(MAX_NOTEBOOK_BYTES)
-    return found
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_NOTEBOOK_BYTES:
+                problems.append(f"{name}: its executed copy is {size / 2**20:,.0f} MB, over the "
+                                f"{MAX_NOTEBOOK_BYTES / 2**20:,.0f} MB the grader reads, so it is left out (print or "
+                                "display far less)")
+                continue
+            content = fh.read(MAX_NOTEBOOK_BYTES)
+        if size > MAX_OUTPUT_CHARS:
+            content, note = cut_outputs(content, name)
+            if len(content) > MAX_KEPT_BYTES:  # many outputs, each under the limit: every long one is cut
+                content, note = cut_outputs(content, name, KEPT_CHARS)
+            if note:
+                problems.append(note)
+        found[name] = content
+    return found, problems
+
+
+def _cut(text: str) -> str:
+    return (text[:KEPT_CHARS] + f"\n[cut by the grader: this output held {len(text) / 1e6:,.1f} MB; the first "
+            f"{KEPT_CHARS:,} characters are kept]\n")
+
+
+def cut_outputs(content: bytes, name: str, limit: int = MAX_OUTPUT_CHARS) -> tuple[bytes, str | None]:
+    """A notebook's bytes with every output over ``limit`` characters cut to its start and a visible note (a
+    picture that large is replaced by the note); and what was cut, in words (None: nothing)."""
+    import json
+
+    try:
+        notebook = json.loads(content)
+        cells = notebook["cells"]
+    except (ValueError, KeyError, TypeError):
+        return content, None  # not a notebook: refused later, by the step that makes it inert
+    cut, where = 0, []
+    for index, cell in enumerate(cells if isinstance(cells, list) else []):
+        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            if not isinstance(output, dict):
+                continue
+            fields = [(output, "text")] + [(output.get("data"), mime) for mime in list(output.get("data") or {})]
+            for holder, key in fields:
+                if not isinstance(holder, dict) or key not in holder:
+                    continue
+                value = holder[key]
+                text = "".join(value) if isinstance(value, list) else value
+                if not isinstance(text, str) or len(text) <= max(limit, KEPT_CHARS + 200):
+                    continue
+                cut += len(text)
+                where.append(index)
+                if key == "text" or key.startswith("text/"):
+                    holder[key] = _cut(text)
+                else:
+                    del holder[key]
+                    holder["text/plain"] = f"[cut by the grader: a {key} output of {len(text) / 1e6:,.1f} MB]\n"
+    if not cut:
+        return content, None
+    cells_named = ", ".join(str(i) for i in sorted(set(where)))
+    return json.dumps(notebook).encode(), (f"{name}: {cut / 1e6:,.1f} MB of output cut (cells {cells_named}; each "
+                                          f"output keeps its first {KEPT_CHARS:,} characters and a note), so the "
+                                          "notebook can still be shown and graded in formgrader")
 
 
 def changed_provided_files(release: Path, folder: Path, student: str) -> list[str]:

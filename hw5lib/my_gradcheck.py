@@ -1,7 +1,7 @@
 """Q2.5: your own finite-difference gradient check.
 
-Student-fillable file. It is kept apart from ``hw5lib.gradcheck`` (the trusted checker the public
-checks and the autograder use), so grading never runs your checker on your own gradients.
+Student-fillable file. The grader checks gradients with a checker of its own (not part of the release), so
+grading never runs your checker on your own gradients; write the central differences yourself.
 """
 
 from __future__ import annotations

@@ -137,3 +137,41 @@ def test_a_broken_or_missing_notebook_is_named_and_left_out_so_the_others_run(tm
     assert "not a notebook" in problems[2] and all("the other notebooks are" in p for p in problems)
     kept = sorted(p.name for p in (tmp_path / "run" / "submitted" / STUDENT / ASSIGNMENT).glob("*.ipynb"))
     assert kept == ["02_fully_connected.ipynb"]  # what nbgrader runs: the intact notebook alone
+
+
+def test_huge_outputs_are_cut_with_a_note_and_the_notebook_is_kept(tmp_path, monkeypatch):
+    import json
+
+    import nbformat
+
+    from grading import notebook_run
+
+    graded = tmp_path / "run" / "autograded" / STUDENT / ASSIGNMENT
+    graded.mkdir(parents=True)
+    cell = nbformat.v4.new_code_cell("print('x' * 3_000_000); display(HTML(...))")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 3_000_000),
+                    nbformat.v4.new_output("display_data", data={"text/html": "<p>" + "y" * 2_500_000,
+                                                                 "text/plain": "<HTML>"}),
+                    nbformat.v4.new_output("display_data", data={"image/png": "A" * 1_500_000, "text/plain": "fig"})]
+    answer = nbformat.v4.new_markdown_cell("my written answer")
+    nbformat.write(nbformat.v4.new_notebook(cells=[answer, cell]), graded / "01_theory.ipynb")
+    small = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nbformat.write(small, graded / "02_fully_connected.ipynb")
+
+    found, problems = notebook_run.executed_notebooks(tmp_path / "run", STUDENT,
+                                                      ["01_theory.ipynb", "02_fully_connected.ipynb"])
+
+    assert sorted(found) == ["01_theory.ipynb", "02_fully_connected.ipynb"]  # kept, both
+    kept = json.loads(found["01_theory.ipynb"])
+    assert len(found["01_theory.ipynb"]) < 100_000 and "".join(kept["cells"][0]["source"]) == "my written answer"
+    stream, html, picture = kept["cells"][1]["outputs"]
+    assert stream["text"].startswith("x" * 10_000) and "[cut by the grader: this output held 3.0 MB" in stream["text"]
+    assert "cut by the grader" in html["data"]["text/html"] and "".join(html["data"]["text/plain"]) == "<HTML>"
+    assert "image/png" not in picture["data"] and "a image/png output of 1.5 MB" in picture["data"]["text/plain"]
+    assert problems == ["01_theory.ipynb: 7.0 MB of output cut (cells 1; each output keeps its first 10,000 "
+                        "characters and a note), so the notebook can still be shown and graded in formgrader"]
+    assert found["02_fully_connected.ipynb"] == (graded / "02_fully_connected.ipynb").read_bytes()  # untouched
+
+    monkeypatch.setattr(notebook_run, "MAX_NOTEBOOK_BYTES", 1_000_000)
+    found, problems = notebook_run.executed_notebooks(tmp_path / "run", STUDENT, ["01_theory.ipynb"])
+    assert found == {} and "over the 1 MB the grader reads, so it is left out" in problems[0]
