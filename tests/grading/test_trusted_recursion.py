@@ -9,6 +9,7 @@ import pytest
 
 from grading import sandbox, trusted
 from grading.course import ASSIGNMENT
+from test_trusted_time import _notebook  # a notebook of grade cells
 
 pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
@@ -20,12 +21,6 @@ def tanh_from_sigmoid(x):
     """tanh from the derivative (wrongly: the reference's tanh_derivative calls tanh_from_sigmoid)."""
     return np.sqrt(np.maximum(1.0 - tanh_derivative(x), 0.0)) * np.sign(x)
 '''
-
-
-def _notebook(cells: dict[str, str]) -> dict:
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "source": source, "metadata": {"nbgrader": {"grade": True, "grade_id": grade_id}},
-         "outputs": [], "execution_count": None} for grade_id, source in cells.items()]}
 
 
 def test_endless_mutual_recursion_is_named_and_costs_its_check_only(released_course, tmp_path):
