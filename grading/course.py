@@ -32,7 +32,7 @@ c.Execute.timeout = {cell_timeout}  # seconds per cell
 # The instructor's formgrader only: what it renders of a submission is made inert first (grading.inert), with
 # nbconvert's own sanitiser behind it.
 FORMGRADER_CONFIG = '''\
-c.HTMLExporter.preprocessors = ["grading.inert.InertNotebook"]
+c.HTMLExporter.preprocessors = ["grading.inert_preprocessor.InertNotebook"]
 c.HTMLExporter.sanitize_html = True
 '''
 

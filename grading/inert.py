@@ -2,9 +2,9 @@
 left in their Markdown, raw cells or outputs, while text, tables, math and images stay.
 
 The grading flow runs every executed notebook through ``inert_notebook`` before it lands in ``autograded/``
-(which formgrader renders) and before nbgrader's feedback pages are made from it; ``InertNotebook`` does the
-same as an nbconvert preprocessor in the instructor's formgrader (``grading.course`` configures it), for
-notebooks that reached ``autograded/`` another way. The sanitiser is ammonia (``nh3``) with one allowlist:
+(which formgrader renders) and before nbgrader's feedback pages are made from it;
+``grading.inert_preprocessor.InertNotebook`` does the same in the instructor's formgrader (``grading.course``
+configures it), for notebooks that reached ``autograded/`` another way. The sanitiser is ammonia (``nh3``) with one allowlist:
     - Markdown is rendered as nbconvert renders it (mistune, math kept for MathJax); a cell whose rendering holds
       anything the allowlist refuses is replaced by the sanitised rendering, so the answer keeps its formatting
       and math, and every other cell keeps its source;
@@ -208,19 +208,3 @@ def inert_notebook_bytes(content: bytes, name: str) -> tuple[bytes, list[str]]:
         raise ValueError(f"{name} is not a notebook ({type(exc).__name__})") from exc
     clean, removed = inert_notebook(notebook)
     return nbformat.writes(nbformat.from_dict(clean)).encode("utf-8"), removed
-
-
-def _preprocessor_base() -> type:
-    from nbconvert.preprocessors import Preprocessor
-
-    return Preprocessor
-
-
-class InertNotebook(_preprocessor_base()):
-    """nbconvert preprocessor: the notebook made inert before a template renders it (formgrader's pages)."""
-
-    def preprocess(self, nb, resources):
-        import nbformat
-
-        clean, _ = inert_notebook(nb)
-        return nbformat.from_dict(clean), resources

@@ -131,7 +131,7 @@ def notebook_problem(path: Path) -> str | None:
     if not isinstance(content, dict) or "cells" not in content:
         return "is JSON but not a notebook (it has no cells)"
     try:
-        nbformat.validate(nbformat.reads(json.dumps(content), as_version=4))
+        nbformat.validate(nbformat.convert(nbformat.from_dict(content), 4))
     except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds for a broken notebook
         return f"is not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})"
     return None

@@ -24,11 +24,9 @@ import re
 from html.parser import HTMLParser
 
 FEEDBACK_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/"  # nbconvert's default MathJax, by folder
+CDN_MATHJAX_SCRIPT = FEEDBACK_MATHJAX + "latest.js?config=TeX-AMS_CHTML-full,Safe"  # as nbconvert's templates load it
 FORMGRADER_PAGE = re.compile(r"^(?P<base>/(?:.*/)?)formgrader/submissions/[^/]+/?$")
 LOCAL_MATHJAX = "static/jupyter_server_mathjax/"  # MathJax 2 served by jupyter-server-mathjax, under base_url
-
-
-CDN_MATHJAX_SCRIPT = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
 LOCAL_MATHJAX_SCRIPT = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 CONTENT_START = 'id="notebook-container"'  # where nbgrader's templates put the notebook; the template is before
 
@@ -84,8 +82,8 @@ def template_script_hashes(page: str) -> list[str]:
 
 
 def policy(page: str, script_folders: list[str], frame_ancestors: bool = True) -> str:
-    """The policy of one page: scripts from ``script_folders`` and the head's inline scripts, nothing else
-    active; pictures from the page itself or data: addresses. ``frame_ancestors``: only the server's own pages
+    """The policy of one page: scripts from ``script_folders`` and the template's inline scripts and handlers,
+    nothing else active; pictures from the page itself or data: addresses. ``frame_ancestors``: only the server's own pages
     may frame it (a header; a ``<meta>`` policy cannot say this)."""
     folders = " ".join(script_folders)
     parts = [
@@ -131,7 +129,8 @@ def _transform_class() -> type:
                 base = origin + match["base"]
                 page = chunk.decode("utf-8", "replace")
                 template = template_part(page)  # MathJax from this server: math shows without the network
-                page = template.replace(CDN_MATHJAX_SCRIPT, base + LOCAL_MATHJAX + LOCAL_MATHJAX_SCRIPT) + page[len(template):]
+                local = base + LOCAL_MATHJAX + LOCAL_MATHJAX_SCRIPT
+                page = template.replace(CDN_MATHJAX_SCRIPT, local) + page[len(template):]
                 chunk = page.encode("utf-8")
                 if "Content-Length" in headers:
                     headers["Content-Length"] = str(len(chunk))

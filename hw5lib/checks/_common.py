@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -56,6 +57,17 @@ def forbidden(module, attr: str, message: str):
     else:
         with mock.patch.object(module, attr, side_effect=AssertionError(message)):
             yield
+
+
+def without_runtime_warning(function, argument, message: str):
+    """``function(argument)``, where a RuntimeWarning (an overflow) fails the check with ``message`` (which may name
+    the warning as ``{exc}``); other warnings (deprecations, ...) cost nothing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            return function(argument)
+        except RuntimeWarning as exc:
+            raise AssertionError(message.format(exc=exc)) from exc
 
 
 def expect_shape(what: str, array, shape: tuple, hint: str) -> None:

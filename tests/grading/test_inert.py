@@ -144,7 +144,7 @@ def _formgrader_exporter(guarded: bool = True):
     config.HTMLExporter.template_name = "formgrade"
     config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
     if guarded:
-        config.HTMLExporter.preprocessors = ["grading.inert.InertNotebook"]
+        config.HTMLExporter.preprocessors = ["grading.inert_preprocessor.InertNotebook"]
         config.HTMLExporter.sanitize_html = True
     return HTMLExporter(config=config)
 

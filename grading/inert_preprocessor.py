@@ -1,0 +1,18 @@
+"""The nbconvert preprocessor formgrader renders a submission through (``grading.course`` configures it): the
+notebook made inert by ``grading.inert`` first. Apart from ``grading.inert`` so that importing that module
+(every grading process does) does not import nbconvert (about 2 s)."""
+
+from __future__ import annotations
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+
+from grading.inert import inert_notebook
+
+
+class InertNotebook(Preprocessor):
+    """The notebook made inert before a template renders it (formgrader's pages)."""
+
+    def preprocess(self, nb, resources):
+        clean, _ = inert_notebook(nb)
+        return nbformat.from_dict(clean), resources
