@@ -37,7 +37,7 @@ def _export(root: Path) -> None:
 
 def _limits(args: argparse.Namespace) -> autograde.Limits:
     return autograde.Limits(cell_timeout=args.cell_timeout, submission_seconds=args.time_limit,
-                            memory_gb=args.memory_gb)
+                            memory_gb=args.memory_gb, disk_gb=args.disk_gb)
 
 
 def _selftest(root: Path, jobs: int) -> int:
@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                           help=f"seconds a whole submission may take (default: {defaults.submission_seconds})")
         step.add_argument("--memory-gb", type=float, default=defaults.memory_gb, metavar="GB",
                           help=f"address-space limit of a submission's processes (default: {defaults.memory_gb})")
+        step.add_argument("--disk-gb", type=float, default=defaults.disk_gb, metavar="GB",
+                          help=f"what each sandbox of a submission may write, in GiB (default: {defaults.disk_gb})")
         step.add_argument("--scheduler", metavar="ADDRESS",
                           help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); by default "
                                "on a local cluster of --jobs workers")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from grading import cgroups, inert, notebook_run, notebook_scan, page_policy, sandbox, scratch
+from grading import cgroups, disk_budget, inert, notebook_run, notebook_scan, page_policy, sandbox, scratch
 from grading.course import ASSIGNMENT, GRADER_FOLDER
 from grading.layout import PROJECT_ROOT, folder_digest, student_files
 from grading.trusted import Limits  # noqa: F401 - the limits of a run, one definition for both parts
@@ -245,7 +245,7 @@ def start_trusted(root: Path, package: Path, out: Path, limits: Limits, sandboxe
     command = [sys.executable, "-m", "grading.trusted", "--source", str(root.resolve() / "source" / ASSIGNMENT),
                "--package", str(package), "--networks", str(root.resolve() / GRADER_FOLDER), "--out", str(out),
                "--cell-timeout", str(limits.cell_timeout), "--time-limit", str(limits.submission_seconds),
-               "--memory-gb", str(limits.memory_gb)] + ([] if sandboxed else ["--unsandboxed"])
+               "--memory-gb", str(limits.memory_gb), "--disk-gb", str(limits.disk_gb)] + ([] if sandboxed else ["--unsandboxed"])
     command += [f"--question={question}" for question in sorted(questions)]
     scratch = out.parent / "tmp"
     scratch.mkdir(exist_ok=True)
@@ -288,25 +288,41 @@ def _grade_in_workspace(root: Path, student: str, limits: Limits, sandboxed: boo
 
 
 def _run_notebooks(root: Path, workspace: Path, student: str, limits: Limits, sandboxed: bool, result: Result) -> None:
-    """nbgrader's run in the sandbox; a kernel that dies costs its own notebook's executed copy only."""
+    """nbgrader's run in the sandbox. A kernel that dies, or a notebook that writes past the disk budget, costs
+    its own notebook's executed copy only: the notebooks are then run one by one."""
     folder = workspace / "notebooks"
     release = root / "release" / ASSIGNMENT
-    result.reasons += notebook_run.prepare(folder, release, root / "submitted" / student / ASSIGNMENT, student,
-                                           root / GRADER_FOLDER / PUBLIC_GRADEBOOK, limits.cell_timeout)
+    submission = root / "submitted" / student / ASSIGNMENT
+    gradebook = root / GRADER_FOLDER / PUBLIC_GRADEBOOK
+    result.reasons += notebook_run.prepare(folder, release, submission, student, gradebook, limits.cell_timeout)
     deadline = time.monotonic() + limits.submission_seconds
-    log, timed_out, notes = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed)
-    _note_limits(result, notes)
-    if not (folder / "autograded" / student / ASSIGNMENT).is_dir() and notebook_run.kernel_died(log):
+    outcome = notebook_run.run(folder, student, limits.memory_gb, limits.disk_bytes, deadline, sandboxed)
+    _note_limits(result, outcome)
+    graded = folder / "autograded" / student / ASSIGNMENT
+    if outcome.over_disk or (not graded.is_dir() and notebook_run.kernel_died(outcome.log)):
+        if outcome.over_disk:  # start again from a fresh folder: what the run wrote is gone
+            shutil.rmtree(folder)
+            notebook_run.prepare(folder, release, submission, student, gradebook, limits.cell_timeout)
+        baseline = disk_budget.used_bytes([folder])
         for notebook in sorted(release.glob("*.ipynb")):  # nbgrader drops a whole submission when a kernel dies
             if time.monotonic() >= deadline:
                 break
-            own_log, timed_out, notes = notebook_run.run(folder, student, limits.memory_gb, deadline, sandboxed,
-                                                         notebook.stem)
-            _note_limits(result, notes)
-            if notebook_run.kernel_died(own_log):
+            before = notebook_run.file_names(folder)
+            own = notebook_run.run(folder, student, limits.memory_gb, limits.disk_bytes, deadline, sandboxed,
+                                   notebook.stem, baseline)
+            _note_limits(result, own)
+            outcome.timed_out = own.timed_out
+            if own.over_disk:  # its files go, so that the next notebook has the whole budget
+                for path in notebook_run.files_made_since(folder, before):
+                    path.unlink(missing_ok=True)
+                (graded / notebook.name).unlink(missing_ok=True)
+                result.reasons.append(f"{notebook.name} wrote more than the disk limit "
+                                      f"({disk_budget.limit_words(limits.disk_bytes)}): that notebook has no "
+                                      "executed copy; the others are kept")
+            elif notebook_run.kernel_died(own.log):
                 result.reasons.append(f"the Python kernel died while running {notebook.name} (os._exit, a crash or "
                                       "the memory limit): that notebook has no executed copy")
-    if timed_out:
+    if outcome.timed_out:
         result.reasons.append(f"the notebooks were stopped after the time limit of {limits.submission_seconds} s: "
                               "look for an endless loop or far too much work")
     changed = notebook_run.changed_provided_files(release, folder, student)
@@ -315,11 +331,10 @@ def _run_notebooks(root: Path, workspace: Path, student: str, limits: Limits, sa
                               + ", ".join(changed[:5]) + "): no automatic points are given")
 
 
-def _note_limits(result: Result, notes: tuple[list[str], list[str]]) -> None:
-    """Record what the limits of a sandbox's control group stopped (attempts) or cost (problems), once each."""
-    stopped, problems = notes
-    result.stopped += [text for text in stopped if text not in result.stopped]
-    result.reasons += [text for text in problems if text not in result.reasons]
+def _note_limits(result: Result, outcome: notebook_run.RunOutcome) -> None:
+    """Record what the limits of a sandbox stopped (attempts) or cost (problems), once each."""
+    result.stopped += [text for text in outcome.stopped if text not in result.stopped]
+    result.reasons += [text for text in outcome.problems if text not in result.reasons]
 
 
 def _read_verdict(root: Path, workspace: Path, verdict: Path, result: Result, quiet: bool = False) -> None:

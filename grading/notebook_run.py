@@ -17,16 +17,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading import cgroups, kernel_forks, sandbox
+from grading import cgroups, disk_budget, kernel_forks, output_limits, sandbox
 from grading.course import ASSIGNMENT, CONFIG_TEMPLATE
 from grading.layout import folder_digest, student_files
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_NOTEBOOK_BYTES = 512 * 2**20  # an executed notebook larger than this is not read (it is named, not parsed)
-MAX_OUTPUT_CHARS = 2**20  # one output's text or data past which it is cut, so formgrader can show the notebook
-KEPT_CHARS = 10_000  # what is kept of a cut output
+MAX_OUTPUT_CHARS = output_limits.OUTPUT_CHARS  # one output past which the grader cuts it too (after the run)
+KEPT_CHARS = output_limits.KEPT_CHARS  # what is kept of a cut output
 MAX_KEPT_BYTES = 64 * 2**20  # an executed notebook larger than this after cutting gets every long output cut
 INSIDE = "/course"  # where the sandbox sees its course folder
 KERNELS_INSIDE = "/kernels"  # where it sees the kernel spec of kernels forked from a warm server (kernel_forks)
@@ -103,7 +104,8 @@ def prepare(folder: Path, release: Path, submission: Path, student: str, gradebo
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"), symlinks=True)
     shutil.copy2(gradebook, folder / "gradebook.db")
     (folder / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
-        root=INSIDE, student_files=student_files(), cell_timeout=cell_timeout))
+        root=INSIDE, student_files=student_files(), cell_timeout=cell_timeout) + _limited_outputs_config())
+    shutil.copy2(Path(output_limits.__file__), folder / "output_limits.py")
     problems = []
     for name in sorted(p.name for p in release.glob("*.ipynb")):
         problem = notebook_problem(submitted / name)
@@ -112,6 +114,17 @@ def prepare(folder: Path, release: Path, submission: Path, student: str, gradebo
             if (submitted / name).is_symlink() or (submitted / name).exists():
                 (submitted / name).unlink()
     return problems
+
+
+def _limited_outputs_config() -> str:
+    """The run's nbgrader configuration that executes with ``output_limits.LimitedExecute`` (copied beside it,
+    found on the path as the run starts in its course folder) in place of nbgrader's ``Execute``."""
+    from nbgrader.converters.autograde import Autograde
+
+    steps = [f"{step.__module__}.{step.__name__}" for step in Autograde.class_traits()["autograde_preprocessors"].default()]
+    steps = ["output_limits.LimitedExecute" if step.endswith(".Execute") else step for step in steps]
+    return ("# outputs are limited as they come in (grading/output_limits.py)\n"
+            f"c.Autograde.autograde_preprocessors = {steps!r}\n")
 
 
 def notebook_problem(path: Path) -> str | None:
@@ -164,10 +177,23 @@ def autograde_command(student: str, notebook: str | None = None) -> list[str]:
     return argv + ([f"--notebook={notebook}"] if notebook else ["--force"])
 
 
-def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed: bool,
-        notebook: str | None = None) -> tuple[str, bool, tuple[list[str], list[str]]]:
+@dataclass
+class RunOutcome:
+    """How one sandboxed nbgrader run went: its log, whether it hit the time limit or the disk budget, and what
+    the limits stopped (attempts) or cost (problems)."""
+
+    log: str
+    timed_out: bool = False
+    over_disk: bool = False
+    stopped: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def run(folder: Path, student: str, memory_gb: float, disk_bytes: int, deadline: float, sandboxed: bool,
+        notebook: str | None = None, baseline: int | None = None) -> RunOutcome:
     """One ``nbgrader autograde`` in the sandbox (of one notebook, or all), its processes in a control group
-    where one can be made; its log, whether it timed out, and (attempts stopped, problems) by the group's limits."""
+    where one can be made, the folder it writes under a disk budget of ``disk_bytes`` above ``baseline`` (by
+    default what it holds at the start)."""
     argv = autograde_command(student, notebook)
     mounts, env = _data_mounts()
     if sandboxed:
@@ -185,24 +211,55 @@ def run(folder: Path, student: str, memory_gb: float, deadline: float, sandboxed
                    if os.environ.get(name)}
         cwd, environ = folder, sandbox.environment({**outside, "HOME": str(folder), "MPLCONFIGDIR": str(folder / ".mpl")})
     log_path = folder.parent / f"nbgrader{'-' + notebook if notebook else ''}.log"
-    timed_out, notes = False, ([], [])
+    outcome = RunOutcome("")
     with open(log_path, "wb") as log, cgroups.sandbox_group(memory_gb) as group:
         process = subprocess.Popen(sandbox.limited(argv, memory_gb, group=group), cwd=cwd, env=environ,
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
+        watch = disk_budget.DiskWatch([folder], disk_bytes, lambda: _kill(process), baseline)
         try:
-            process.wait(timeout=max(1.0, deadline - time.monotonic()))
+            with watch:
+                process.wait(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            timed_out = True
+            outcome.timed_out = True
         finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            _kill(process)
             process.wait()
             if group is not None:
-                notes = group.notes("the notebooks' sandbox" if sandboxed else "the notebooks' processes")
-    return read_tail(log_path), timed_out, notes
+                outcome.stopped, outcome.problems = group.notes(
+                    "the notebooks' sandbox" if sandboxed else "the notebooks' processes")
+    outcome.over_disk = watch.exceeded
+    if watch.exceeded:
+        what = f"the notebook {notebook}.ipynb" if notebook else "the notebooks"
+        outcome.stopped.append(disk_budget.exceeded_message(what, disk_bytes))
+    outcome.log = read_tail(log_path)
+    return outcome
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """Kill the run's process group (the sandbox and all in it)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def files_made_since(folder: Path, before: set[str]) -> list[Path]:
+    """Files and links in ``folder`` that are not in ``before`` (relative paths), executed notebooks excepted."""
+    made = []
+    for top, folders, files in os.walk(folder):  # links are not followed
+        for name in files + [d for d in folders if os.path.islink(os.path.join(top, d))]:
+            path = Path(top, name)
+            rel = path.relative_to(folder).as_posix()
+            if rel not in before and not (rel.startswith("autograded/") and path.suffix == ".ipynb"):
+                made.append(path)
+    return made
+
+
+def file_names(folder: Path) -> set[str]:
+    """The relative paths of the files and links in ``folder`` (for ``files_made_since``)."""
+    return {Path(top, name).relative_to(folder).as_posix() for top, folders, files in os.walk(folder)
+            for name in files + folders}
 
 
 def read_tail(path: Path, limit: int = 2**20) -> str:
@@ -245,57 +302,46 @@ def executed_notebooks(folder: Path, student: str, names: list[str]) -> tuple[di
                                 "display far less)")
                 continue
             content = fh.read(MAX_NOTEBOOK_BYTES)
-        if size > MAX_OUTPUT_CHARS:
-            content, note = cut_outputs(content, name)
-            if len(content) > MAX_KEPT_BYTES:  # many outputs, each under the limit: every long one is cut
-                content, note = cut_outputs(content, name, KEPT_CHARS)
-            if note:
-                problems.append(note)
+        content, note = cut_outputs(content, name)
+        if len(content) > MAX_KEPT_BYTES:  # many outputs, each under the limit: every long one is cut
+            content, note = cut_outputs(content, name, KEPT_CHARS)
+        if note:
+            problems.append(note)
         found[name] = content
     return found, problems
 
 
-def _cut(text: str) -> str:
-    return (text[:KEPT_CHARS] + f"\n[cut by the grader: this output held {len(text) / 1e6:,.1f} MB; the first "
-            f"{KEPT_CHARS:,} characters are kept]\n")
-
-
 def cut_outputs(content: bytes, name: str, limit: int = MAX_OUTPUT_CHARS) -> tuple[bytes, str | None]:
     """A notebook's bytes with every output over ``limit`` characters cut to its start and a visible note (a
-    picture that large is replaced by the note); and what was cut, in words (None: nothing)."""
+    picture that large is replaced by the note); and what was cut, in the run (``output_limits``) or here, in
+    words (None: nothing)."""
     import json
 
+    if output_limits.NOTE.search(content.decode(errors="replace")) is None and len(content) <= limit:
+        return content, None
     try:
         notebook = json.loads(content)
         cells = notebook["cells"]
     except (ValueError, KeyError, TypeError):
         return content, None  # not a notebook: refused later, by the step that makes it inert
-    cut, where = 0, []
+    changed, cut, where = False, 0, set()
     for index, cell in enumerate(cells if isinstance(cells, list) else []):
         for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
             if not isinstance(output, dict):
                 continue
-            fields = [(output, "text")] + [(output.get("data"), mime) for mime in list(output.get("data") or {})]
-            for holder, key in fields:
-                if not isinstance(holder, dict) or key not in holder:
-                    continue
-                value = holder[key]
-                text = "".join(value) if isinstance(value, list) else value
-                if not isinstance(text, str) or len(text) <= max(limit, KEPT_CHARS + 200):
-                    continue
-                cut += len(text)
-                where.append(index)
-                if key == "text" or key.startswith("text/"):
-                    holder[key] = _cut(text)
-                else:
-                    del holder[key]
-                    holder["text/plain"] = f"[cut by the grader: a {key} output of {len(text) / 1e6:,.1f} MB]\n"
+            if output_limits.cut_output(output, limit, f"one output may hold {output_limits.megabytes(limit)}"):
+                changed = True
+            found = output_limits.cut_chars(json.dumps(output))
+            if found:
+                cut += found
+                where.add(index)
+    if changed:
+        content = json.dumps(notebook).encode()
     if not cut:
         return content, None
-    cells_named = ", ".join(str(i) for i in sorted(set(where)))
-    return json.dumps(notebook).encode(), (f"{name}: {cut / 1e6:,.1f} MB of output cut (cells {cells_named}; each "
-                                          f"output keeps its first {KEPT_CHARS:,} characters and a note), so the "
-                                          "notebook can still be shown and graded in formgrader")
+    cells_named = ", ".join(str(i) for i in sorted(where))
+    return content, (f"{name}: {cut / 1e6:,.1f} MB of output cut (cells {cells_named}; each cut output keeps its "
+                     "start and a note), so the notebook can still be shown and graded in formgrader")
 
 
 def changed_provided_files(release: Path, folder: Path, student: str) -> list[str]:

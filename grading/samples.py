@@ -270,6 +270,23 @@ HOSTILE_PAGES = Sample("hostile_page_scripts", "hostile", (), (
    "output: full marks, nothing of it runs in formgrader, the feedback pages or JupyterLab, and the feedback "
    "names what was removed", stopped=("content that would run in the grader's browser was removed",))
 HOSTILE.append(HOSTILE_PAGES)
+HOSTILE += [
+    Sample("hostile_disk_filler", "hostile", ("Q4.3.2",), (
+        ("hw5lib/metrics.py", "mse = np.mean((x - x_hat) ** 2, axis=1)",
+         "import pathlib\n"
+         "    for _i in range(64):  # 64 files of 64 MiB beside the module: 4 GiB, past any sandbox's disk limit\n"
+         "        (pathlib.Path(__file__).parent / f'filler-{_i}.bin').write_bytes(bytes(2**26))\n"
+         "    mse = np.mean((x - x_hat) ** 2, axis=1)"),),
+     "psnr writes files beside its module until the sandbox's disk limit stops it: Q4.3.2 is lost, and the "
+     "notebook that calls psnr (04) has no executed copy; the other notebooks are kept",
+     stopped=("the disk limit",)),
+    Sample("hostile_huge_outputs", "hostile", (), (
+        ("01_theory.ipynb", NEW_CELL, "from IPython.display import HTML, display\n"
+         "for _ in range(150):\n    print('x' * 1_000_000)  # 150 MB printed\n"
+         "display(HTML('<p>' + 'y' * 100_000_000 + '</p>'))  # and 100 MB displayed"),),
+     "the reference with a cell that prints 150 MB and displays 100 MB of HTML: full marks, the outputs are cut "
+     "while the notebooks run, and every notebook is kept for formgrader"),
+]
 
 
 def _blank(file: str, *functions: str) -> tuple[tuple[str, str, str], ...]:

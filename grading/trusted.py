@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grading import cgroups, sandbox, wire
+from grading import cgroups, disk_budget, sandbox, wire
 from grading.layout import student_files
 
 WORKER_FILES = ("worker.py", "wire.py")
@@ -60,12 +60,18 @@ def _out_of_time(signum, frame) -> None:
 @dataclass
 class Limits:
     """Per-submission limits: seconds per grade cell (and notebook cell), seconds for each of the two runs of a
-    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree. A grade
-    cell's seconds count the submission's own time, not the grader's work for its calls of reference copies."""
+    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree, and the disk
+    budget in GiB of each sandbox (what it may write). A grade cell's seconds count the submission's own time,
+    not the grader's work for its calls of reference copies."""
 
     cell_timeout: float = 120
     submission_seconds: float = 900
     memory_gb: float = 6.0
+    disk_gb: float = disk_budget.DEFAULT_GB
+
+    @property
+    def disk_bytes(self) -> int:
+        return int(self.disk_gb * 2**30)
 
 
 @dataclass
@@ -136,6 +142,7 @@ class Zygote:
             raise
         theirs.close()
         self.count = 0
+        self.disk = disk_budget.DiskWatch([self.cells], grader.limits.disk_bytes, self._kill).__enter__()
         if self._reply(60) != b"ready":
             self.stop()
             raise RuntimeError("the sandbox for the submission's code did not start (is bubblewrap working?)")
@@ -199,10 +206,14 @@ class Zygote:
             self.grader._stopped(text)
         self.grader.outcome.problems += [text for text in problems if text not in self.grader.outcome.problems]
 
-    def stop(self) -> None:
+    def _kill(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
+
+    def stop(self) -> None:
+        self._kill()
         self.process.wait()
+        self.disk.__exit__()
         self.control.close()
         if self.group is not None:
             self.note_limits()
@@ -401,8 +412,13 @@ class Grader:
             self.outcome.problems.append(message)
             raise SubmissionFailure(message) from None
         except wire.ChannelClosed:
+            over_disk = self.zygote is not None and self.zygote.disk.exceeded
             code = self._restart()
-            message = f"the submission's process ended while running {name}: {_exit_description(code)}"
+            if over_disk:
+                message = disk_budget.exceeded_message(f"{name} (grade cell {self.cell})", self.limits.disk_bytes)
+                self._stopped(message)
+            else:
+                message = f"the submission's process ended while running {name}: {_exit_description(code)}"
             self.outcome.problems.append(message)
             raise SubmissionFailure(message) from None
         except wire.RemoteError as exc:
@@ -605,10 +621,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout)
     parser.add_argument("--time-limit", type=float, default=Limits.submission_seconds)
     parser.add_argument("--memory-gb", type=float, default=Limits.memory_gb)
+    parser.add_argument("--disk-gb", type=float, default=Limits.disk_gb)
     parser.add_argument("--unsandboxed", action="store_true")
     parser.add_argument("--question", action="append", help="grade this handout question only (e.g. Q2.3; repeatable)")
     args = parser.parse_args(argv)
-    limits = Limits(args.cell_timeout, args.time_limit, args.memory_gb)
+    limits = Limits(args.cell_timeout, args.time_limit, args.memory_gb, args.disk_gb)
     questions = set(args.question) if args.question else None
     outcome = grade(args.source, args.package, limits, not args.unsandboxed, args.networks, questions)
     tmp = args.out.with_suffix(".tmp")

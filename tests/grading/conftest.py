@@ -2,6 +2,7 @@
 attack samples might reach outside their sandbox."""
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -18,11 +19,16 @@ def course_root(released_course, attack_watch):
     """The session's course with the reference, the blank release, samples and attacks graded (jobs 2)."""
     from grading import autograde, samples
     from grading.course import ASSIGNMENT
-    from whole_flow import LIMITS, SAMPLED, WHOLE_FLOW_ATTACKS
+    from whole_flow import BROKEN_ID, LIMITS, SAMPLED, WHOLE_FLOW_ATTACKS
 
     autograde.add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
     autograde.add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
     samples.add_samples(released_course, SAMPLED + WHOLE_FLOW_ATTACKS)
+    broken = autograde.add_submission(released_course, BROKEN_ID, released_course / "source" / ASSIGNMENT)
+    for notebook in (released_course / "release" / ASSIGNMENT).glob("*.ipynb"):  # no hidden test in its pages
+        shutil.copy2(notebook, broken / notebook.name)
+    (broken / "01_theory.ipynb").write_text('{"cells": [')  # a save cut short
+    (broken / "03_training.ipynb").unlink()
     attack_watch.before(released_course)
     # graded as an instructor without HW5_STANDIN would: the kernels then say that the stand-in is used, and
     # that line must never reach a grade cell's stderr (nbgrader gives no points to such a cell)

@@ -15,7 +15,7 @@ import pytest
 from grading import autograde, cgroups, report, samples, sandbox
 from grading.course import ASSIGNMENT
 from grading.points import load_points, question_of
-from whole_flow import LIMITS, MANUAL, SAMPLED, WHOLE_FLOW_ATTACKS
+from whole_flow import BROKEN_ID, LIMITS, MANUAL, SAMPLED, WHOLE_FLOW_ATTACKS
 
 pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
@@ -80,6 +80,44 @@ def test_a_fork_bomb_in_a_notebook_is_stopped_at_the_process_limit_and_costs_not
         assert any(line in stopped for stopped in result.stopped), result.stopped
         page = (course_root / "feedback" / "hostile_fork_bomb" / ASSIGNMENT / "summary.html").read_text()
         assert line.replace("'", "&#x27;") in page
+
+
+def test_writing_past_the_disk_limit_costs_what_the_writes_broke_and_is_named(results, course_root):
+    result = results["hostile_disk_filler"]
+    assert lost(result) == {"Q4.3.2"}
+    assert "wrote more than 256 MiB: the disk limit" in result.failed_cells["q4_3_2_psnr"]
+    assert any("04_autoencoder.ipynb wrote more than the disk limit (256 MiB)" in r for r in result.reasons)
+    graded = course_root / "autograded" / "hostile_disk_filler" / ASSIGNMENT
+    assert sorted(p.name for p in graded.glob("*.ipynb")) == [
+        "01_theory.ipynb", "02_fully_connected.ipynb", "03_training.ipynb", "05_ocr.ipynb"]
+    assert not list(graded.rglob("filler-*"))  # what it wrote stayed in its workspace, which is gone
+
+
+def test_huge_outputs_are_cut_while_the_notebooks_run_and_every_notebook_is_kept(results, course_root):
+    result = results["hostile_huge_outputs"]
+    assert result.total == 77
+    cut = [r for r in result.reasons if r.startswith("01_theory.ipynb: ") and "MB of output cut" in r]
+    assert len(cut) == 1 and float(cut[0].split()[1].replace(",", "")) > 240, result.reasons
+    graded = course_root / "autograded" / "hostile_huge_outputs" / ASSIGNMENT
+    assert len(list(graded.glob("*.ipynb"))) == 5
+    theory = json.loads((graded / "01_theory.ipynb").read_text())
+    assert (graded / "01_theory.ipynb").stat().st_size < 4 * 2**20
+    answers = [c for c in theory["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1_1"]
+    assert answers and "".join(answers[0]["source"]).strip()  # the written answer is there to grade
+    assert (course_root / "feedback" / "hostile_huge_outputs" / ASSIGNMENT / "01_theory.html").is_file()
+
+
+def test_a_broken_or_missing_notebook_costs_only_itself_whatever_the_id(results, course_root):
+    result = results[BROKEN_ID]
+    assert result.total == 77  # the points come from the code, which is intact
+    assert any(r.startswith("01_theory.ipynb is not JSON") for r in result.reasons), result.reasons
+    assert any(r.startswith("03_training.ipynb is missing from the submission") for r in result.reasons)
+    graded = course_root / "autograded" / BROKEN_ID / ASSIGNMENT
+    kept = ["02_fully_connected.ipynb", "04_autoencoder.ipynb", "05_ocr.ipynb"]
+    assert sorted(p.name for p in graded.glob("*.ipynb")) == kept  # run, kept and gradable in formgrader
+    feedback = course_root / "feedback" / BROKEN_ID / ASSIGNMENT
+    assert sorted(p.name for p in feedback.glob("*.html")) == sorted(
+        [name.replace(".ipynb", ".html") for name in kept] + ["summary.html"])
 
 
 def test_deleting_the_working_folder_gives_zero_with_a_reason(results):
