@@ -183,6 +183,8 @@ def autograde(root: Path, jobs: int = 1, force: bool = False, limits: Limits | N
             raise
     finally:
         engine.close()
+        if scheduler is None:  # the local workers are gone: what a task stopped mid-way left goes too
+            scratch.remove_left_behind()
     return done
 
 

@@ -215,6 +215,7 @@ def test_an_interrupted_run_keeps_the_grades_already_written(course_root, monkey
     with pytest.raises(KeyboardInterrupt):
         autograde.autograde(course_root, jobs=2, force=True, students=list(pair), progress=False,
                             limits=LIMITS)
+    assert _folders_the_grader_made() == []  # the workspace of the one stopped mid-way is gone too
     (kept,) = written
     other = (set(pair) - {kept}).pop()
     assert autograde.result_path(course_root, other).read_text() == before[other]  # the interrupted one: as it was
@@ -247,12 +248,57 @@ def test_without_bubblewrap_grading_stops_unless_unsandboxed_is_chosen(course_ro
     assert any("WITHOUT the sandbox" in reason for reason in graded["blank"].reasons)
 
 
-def test_a_finished_run_leaves_no_folder_it_made_in_the_temp_folder(course_root):
-    """After the session's grading (a local cluster of two workers), nothing the run made is left: workspaces and
-    the workers' unpacked course alike."""
+def _folders_the_grader_made() -> list[Path]:
     import tempfile
 
     from grading import scratch
 
-    made = [p for p in Path(tempfile.gettempdir()).glob(scratch.PREFIX + "*") if (p / scratch.MARKER).is_file()]
-    assert made == [], made
+    return [p for p in Path(tempfile.gettempdir()).glob(scratch.PREFIX + "*") if (p / scratch.MARKER).is_file()]
+
+
+def test_a_finished_run_leaves_no_folder_it_made_in_the_temp_folder(course_root):
+    """After the session's grading (a local cluster of two workers), nothing the run made is left: workspaces and
+    the workers' unpacked course alike."""
+    assert _folders_the_grader_made() == []
+
+
+def test_a_run_that_fails_leaves_no_folder_it_made(course_root, monkeypatch):
+    def broken(*args):
+        raise OSError("the disk of the course is full")
+
+    monkeypatch.setattr(autograde, "_bring_back", broken)
+    with pytest.raises(OSError, match="disk of the course is full"):
+        autograde.autograde(course_root, jobs=2, force=True, students=["blank", "attack_network"], progress=False,
+                            limits=LIMITS)
+    assert _folders_the_grader_made() == []
+
+
+def test_a_run_killed_with_sigkill_leaves_nothing_once_the_next_run_ends(course_root):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from grading.layout import PROJECT_ROOT
+
+    script = (f"from pathlib import Path; from grading import autograde; from whole_flow import LIMITS; "
+              f"autograde.autograde(Path({str(course_root)!r}), jobs=2, force=True, students=['blank', 'attack_network'], "
+              "progress=False, limits=LIMITS)")
+    env = dict(os.environ, PYTHONPATH=f"{PROJECT_ROOT}{os.pathsep}{Path(__file__).parent}")
+    killed = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True)
+    waited = time.monotonic()
+    while not [p for p in _folders_the_grader_made() if p.name.startswith("hw5-grade-")]:
+        assert time.monotonic() - waited < 120 and killed.poll() is None, "the run never started a grading"
+        time.sleep(0.2)
+    time.sleep(3)  # mid-way through the gradings
+    os.kill(killed.pid, signal.SIGKILL)  # the client only: its workers notice the scheduler is gone
+    killed.wait()
+    left = _folders_the_grader_made()
+    assert any(p.name.startswith("hw5-grade-") for p in left)  # SIGKILL leaves no time to clean up
+    makers = {int((p / ".hw5-grading").read_text().split()[0]) for p in left}
+    waited = time.monotonic()
+    while any(Path(f"/proc/{pid}").exists() for pid in makers) and time.monotonic() - waited < 30:
+        time.sleep(0.5)  # its workers end as they lose the scheduler, which lived in the killed client
+    autograde.autograde(course_root, force=True, students=["blank"], progress=False, limits=LIMITS)
+    assert _folders_the_grader_made() == []
