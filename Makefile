@@ -53,7 +53,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
 	$(PY) -m pip install $(PIP_QUIET) -e '.[test]'
 	@# every Jupyter server of .venv gives formgrader's submission pages a Content-Security-Policy
-	$(PY) -m grading.page_policy
+	$(PY) -m grading.feedback.page_policy
 	@touch $(STAMP)
 
 demo: fonts sandbox

@@ -6,7 +6,7 @@ Run with `make sweep` (about 30 minutes on 2 cores). Builds and releases a cours
      the in-process grader of before, about 18 s of wall time per submission at --jobs 2 on 2 cores in the hour
      it was measured; this machine's speed drifts, so compare_grading.py times both side by side) and the
      speed-up, and checks that both runs give the same grade table;
-  2. grades every other sample of grading/samples.py (alternatives, hostile code, attacks) with --jobs 2 and
+  2. grades every other sample of grading/selftest/samples.py (alternatives, hostile code, attacks) with --jobs 2 and
      prints, for each, the questions it lost next to the ones it should lose.
 `--count 4 --no-sweep` measures step 1 alone on four submissions (about 6 minutes).
 Exits non-zero when a sample is graded other than expected or the two tables differ.
@@ -21,15 +21,20 @@ import sys
 import time
 from pathlib import Path
 
-from grading import autograde, course, samples
-from grading.course import ASSIGNMENT
-from grading.points import question_of
+from grading.batch import autograde
+from grading.batch.result_store import add_submission
+from grading.course import build
+from grading.course.paths import ASSIGNMENT
+from grading.course.points import question_of
+from grading.grader.limits import Limits
+from grading.grader.result import Result
+from grading.selftest import samples
 
 ROOT = Path("build/sweep")
-LIMITS = autograde.Limits(cell_timeout=60, submission_seconds=480)
+LIMITS = Limits(cell_timeout=60, submission_seconds=480)
 
 
-def lost(result: autograde.Result) -> set[str]:
+def lost(result: Result) -> set[str]:
     return {question_of(gid) for gid, (score, maximum) in result.scores.items() if score < maximum}
 
 
@@ -46,7 +51,7 @@ def busy_cpu_seconds() -> float | None:
 
 
 def timed(jobs: int, students: list[str], scheduler: str | None = None
-          ) -> tuple[float, float | None, dict[str, autograde.Result]]:
+          ) -> tuple[float, float | None, dict[str, Result]]:
     """Wall time and machine CPU time of grading ``students`` on a local Dask cluster of ``jobs`` workers (its
     start included), or on the cluster at ``scheduler``."""
     start, cpu = time.perf_counter(), busy_cpu_seconds()
@@ -64,10 +69,10 @@ def main() -> int:
     args = parser.parse_args()
     if ROOT.exists():
         shutil.rmtree(ROOT)
-    course.build_course(ROOT)
-    course.release(ROOT)
-    autograde.add_submission(ROOT, "reference", ROOT / "source" / ASSIGNMENT)
-    autograde.add_submission(ROOT, "blank", ROOT / "release" / ASSIGNMENT)
+    build.build_course(ROOT)
+    build.release(ROOT)
+    add_submission(ROOT, "reference", ROOT / "source" / ASSIGNMENT)
+    add_submission(ROOT, "blank", ROOT / "release" / ASSIGNMENT)
     samples.add_samples(ROOT, list(samples.SAMPLES))
     ten = (["reference", "blank"] + [s.name for s in samples.PLANTED])[:args.count]
     n = len(ten)

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from grading import gradcheck
+from grading.grader import gradcheck
 from hw5lib import nn, train
 
 SIZES = (1024, 64, 36)

@@ -31,7 +31,7 @@ DRIVER = """
 import json, sys
 from pathlib import Path
 from grading import autograde, course, samples
-from grading.course import ASSIGNMENT
+from grading.course.build import ASSIGNMENT
 root, jobs, wanted = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
 if not (root / "gradebook.db").is_file():
     course.build_course(root)
@@ -77,7 +77,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=9, help="submissions graded in each run")
     args = parser.parse_args()
     sys.path.insert(0, str(PROJECT))
-    from grading import samples
+    from grading.selftest import samples
 
     wanted = (["reference", "blank"] + [sample.name for sample in samples.PLANTED])
     trees = {"baseline " + args.baseline: baseline_tree(args.baseline), "this tree": PROJECT}

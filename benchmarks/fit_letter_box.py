@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-
 from bench_standin import REAL_LETTERS, held_out_half, load_real_letters
+
 from hw5lib import data
 from hw5lib.standin import synth
 from hw5lib.standin.ink_measures import ink_spans

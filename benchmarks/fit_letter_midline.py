@@ -19,10 +19,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 import numpy as np
-from tqdm import tqdm
-
 from bench_standin import held_out_half
 from fit_letter_box import draw_letter_samples, real_letters_to_fit
+from tqdm import tqdm
+
 from hw5lib import data
 from hw5lib.standin import synth
 from hw5lib.standin.ink_measures import ink_profiles

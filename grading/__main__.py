@@ -19,8 +19,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from grading import autograde, collect, report
-from grading.course import ASSIGNMENT, build_course, release
+from grading.batch import autograde, collect
+from grading.batch.result_store import add_submission
+from grading.course.build import build_course, release
+from grading.course.paths import ASSIGNMENT
+from grading.feedback import report
+from grading.grader import gradcheck
+from grading.grader.limits import Limits
+from grading.grader.result import load_results
 
 
 def _export(root: Path) -> None:
@@ -35,14 +41,14 @@ def _export(root: Path) -> None:
           f"feedback: {root / 'feedback'}/<student>/{ASSIGNMENT}/summary.html and one page per notebook")
 
 
-def _limits(args: argparse.Namespace) -> autograde.Limits:
-    return autograde.Limits(cell_timeout=args.cell_timeout, submission_seconds=args.time_limit,
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(cell_timeout=args.cell_timeout, submission_seconds=args.time_limit,
                             memory_gb=args.memory_gb, disk_gb=args.disk_gb)
 
 
 def _selftest(root: Path, jobs: int) -> int:
-    from grading.preview import selftest
-    from grading.samples import ALTERNATIVES, PLANTED
+    from grading.selftest.forecast import selftest
+    from grading.selftest.samples import ALTERNATIVES, PLANTED
 
     names = [sample.name for sample in PLANTED + ALTERNATIVES]  # hostile code and attacks: the sweep
     outcome = selftest(root, names, jobs=jobs)
@@ -69,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "a rerun grades only new or changed submissions")
     demo_step = steps.add_parser("demo", help="build, release, autograde the reference and the blank release, export")
     for step in (grade_step, demo_step):
-        defaults = autograde.Limits()
+        defaults = Limits()
         step.add_argument("--jobs", type=int, default=2, help="submissions graded at a time (default: 2)")
         step.add_argument("--force", action="store_true", help="grade again even where a current result exists")
         step.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, metavar="S",
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                      "table and update each student's summary.html")
     sample_step = steps.add_parser("samples", help="add sample submissions (planted bugs, alternative solutions, "
                                    "hostile code) to submitted/ to test the autograder")
-    sample_step.add_argument("names", nargs="*", help="sample names (default: all); see grading/samples.py")
+    sample_step.add_argument("names", nargs="*", help="sample names (default: all); see grading/selftest/samples.py")
     selftest_step = steps.add_parser("selftest", help="forecast every sample's grade without nbgrader (seconds "
                                      "each) and check each planted bug costs its own question only")
     selftest_step.add_argument("--jobs", type=int, default=2, help="samples checked at a time (default: 2)")
@@ -98,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
     root = args.course
     try:
         if args.step == "demo":
-            from grading import gradcheck
 
             if gradcheck.print_demo_checks():
                 raise RuntimeError("a backward pass of hw5lib.nn disagrees with central differences")
@@ -112,11 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, problem in result.problems.items():
                 print(f"  skipped {name}: {problem}", file=sys.stderr)
         if args.step == "demo":
-            autograde.add_submission(root, "reference", root / "source" / ASSIGNMENT)
-            autograde.add_submission(root, "blank", root / "release" / ASSIGNMENT)
+            add_submission(root, "reference", root / "source" / ASSIGNMENT)
+            add_submission(root, "blank", root / "release" / ASSIGNMENT)
             print("autograding two sample submissions (the reference solution, the blank release)...")
         if args.step == "samples":
-            from grading.samples import SAMPLES, add_samples
+            from grading.selftest.samples import SAMPLES, add_samples
 
             print("added:", ", ".join(add_samples(root, args.names or list(SAMPLES))))
         if args.step == "selftest":
@@ -140,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _demo_verdict(root: Path) -> int:
     """0 when the reference scores every automatic point and the blank release none, else 1 with the reason."""
-    results = autograde.load_results(root)
+    results = load_results(root)
     maximum = sum(m for _, m in results["reference"].scores.values())
     expected = {"reference": maximum, "blank": 0}
     wrong = [name for name, want in expected.items() if results[name].total != want]

@@ -32,11 +32,11 @@ def reading_params(full_standin):
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory, full_standin):
     """A course folder with source, grader networks, release and gradebook (built once per session)."""
-    from grading import course
+    from grading.course import build
 
     root = tmp_path_factory.mktemp("course")
-    course.build_course(root)
-    course.release(root)
+    build.build_course(root)
+    build.release(root)
     return root
 
 

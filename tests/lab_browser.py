@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.layout import PROJECT_ROOT
+from grading.course.paths import PROJECT_ROOT
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SCREENSHOTS = PROJECT_ROOT / "build" / "browser"

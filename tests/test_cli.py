@@ -4,7 +4,7 @@ from hw5lib import cli
 
 
 def test_demo_reports_training_and_gradient_checks(tmp_path, capsys):
-    from grading import gradcheck
+    from grading.grader import gradcheck
 
     status = cli.main(["demo", "--out", str(tmp_path)])
     out = capsys.readouterr().out

@@ -8,9 +8,9 @@ import pytest
 from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
-from grading.points import NOTEBOOKS, graded_cells, load_points, question_of
+from grading.course.points import NOTEBOOKS, graded_cells, load_points, question_of
 
-# HANDOUT.md's points per question (grading.points.question_of maps a grade_id to its question).
+# HANDOUT.md's points per question (grading.course.points.question_of maps a grade_id to its question).
 HANDOUT_POINTS = {
     "q1_1": 3, "q1_2_1": 1, "q1_2_2": 1, "q1_2_3": 1, "q1_3": 3, "q1_4": 3, "q1_5": 12, "q1_6": 4,
     "q2_1_1": 3, "q2_1_2": 3, "q2_1_3": 2, "q2_2_1": 4, "q2_2_2": 3, "q2_2_3": 3, "q2_3": 7, "q2_4": 5, "q2_5": 5,

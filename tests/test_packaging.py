@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from grading.layout import PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, provided_sources, student_files
+from grading.course.paths import PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, provided_sources, student_files
 
 ROOT = PROJECT_ROOT
 
@@ -59,7 +59,7 @@ def test_every_file_of_hw5lib_is_declared_student_or_provided_once():
 
 def test_the_grading_checker_lives_apart_from_the_students_and_outside_the_release():
     assert "hw5lib/my_gradcheck.py" in student_files()
-    assert not any("gradcheck" in rel for rel in provided_files()) and (ROOT / "grading" / "gradcheck.py").is_file()
+    assert not any("gradcheck" in rel for rel in provided_files()) and (ROOT / "grading" / "grader" / "gradcheck.py").is_file()
 
 
 def test_ci_runs_exactly_the_readme_test_command():

@@ -3,7 +3,7 @@
 The public checks compute no answer. They check properties (shapes, ranges, rows that sum to one, an
 argument left as it was) and compare with **stored expected values**: the reference solution's outputs on the
 notebooks' own inputs, written into ``expected_values.npz`` beside this file when the course is built
-(``python -m grading.expected_values``). Only those inputs have stored values; the grader's own checks, with
+(``python -m grading.course.expected_values``). Only those inputs have stored values; the grader's own checks, with
 other inputs, are not part of the release.
 """
 
@@ -118,7 +118,7 @@ def _stored() -> dict[str, np.ndarray]:
     if not EXPECTED_VALUES.is_file():
         raise AssertionError(f"{EXPECTED_VALUES.name} is missing beside the checks: the public checks compare with "
                              "values stored there; unpack the release again (instructors: python -m "
-                             "grading.expected_values)")
+                             "grading.course.expected_values)")
     with np.load(EXPECTED_VALUES, allow_pickle=False) as stored:
         return {key: stored[key] for key in stored.files}
 

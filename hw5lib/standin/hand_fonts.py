@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw5lib.data import DataError
+from hw5lib.nist36_format import DataError
 
 REGISTRY = "https://registry.npmjs.org"
 FONT_VERSION = "5.3.0"

@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from hw5lib.nist36_format import CLASS_NAMES
 from hw5lib.standin import hand_fonts
-from hw5lib.data import CLASS_NAMES
-
 
 # Hershey fonts and how often each is drawn. Script capitals are too ornate to pass for print, so the
 # script font only lends its lower-case letters (see _glyph_choices).

@@ -9,8 +9,7 @@ import sys
 
 import pytest
 
-from grading.course import ASSIGNMENT
-from grading.layout import student_files
+from grading.course.paths import ASSIGNMENT, student_files
 from lab_browser import LabServer, click_menu, open_notebook, outputs, run_cell, screenshot, unpack_release, \
     wait_until_run
 

@@ -9,22 +9,25 @@ import time
 from pathlib import Path
 
 import pytest
+
 from processes import command_line
 
-ATTACK_PORTS = range(47800, 47830)  # the ports grading.samples' attack_network tries
+ATTACK_PORTS = range(47800, 47830)  # the ports grading.selftest.samples' attack_network tries
 
 
 @pytest.fixture(scope="session")
 def course_root(released_course, attack_watch):
     """The session's course with the reference, the blank release, samples and attacks graded (jobs 2)."""
-    from grading import autograde, samples
-    from grading.course import ASSIGNMENT
+    from grading.batch import autograde
+    from grading.selftest import samples
+    from grading.batch.result_store import add_submission
+    from grading.course.paths import ASSIGNMENT
     from whole_flow import BROKEN_ID, LIMITS, SAMPLED, WHOLE_FLOW_ATTACKS
 
-    autograde.add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
-    autograde.add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
+    add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
+    add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
     samples.add_samples(released_course, SAMPLED + WHOLE_FLOW_ATTACKS)
-    broken = autograde.add_submission(released_course, BROKEN_ID, released_course / "source" / ASSIGNMENT)
+    broken = add_submission(released_course, BROKEN_ID, released_course / "source" / ASSIGNMENT)
     for notebook in (released_course / "release" / ASSIGNMENT).glob("*.ipynb"):  # no hidden test in its pages
         shutil.copy2(notebook, broken / notebook.name)
     (broken / "01_theory.ipynb").write_text('{"cells": [')  # a save cut short
@@ -43,13 +46,13 @@ def course_root(released_course, attack_watch):
 
 @pytest.fixture(scope="session")
 def results(course_root):
-    from grading import autograde
+    from grading.grader.result import load_results
 
-    return autograde.load_results(course_root)
+    return load_results(course_root)
 
 
 def _grading_processes() -> set[int]:
-    """PIDs of processes that run submission code: sandboxed workers and notebook kernels."""
+    """PIDs of processes that run submission code: sandboxed function servers and notebook kernels."""
     found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -57,7 +60,7 @@ def _grading_processes() -> set[int]:
                 cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"worker.py" in cmdline or b"ipykernel" in cmdline:
+            if b"function_server.py" in cmdline or b"ipykernel" in cmdline:
                 found.add(int(entry))
     return found
 

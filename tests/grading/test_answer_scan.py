@@ -1,4 +1,4 @@
-"""grading.answer_scan: the answer-key files of commit 14f0292 are caught, function by function; one snippet per
+"""grading.course.answer_scan: the answer-key files of commit 14f0292 are caught, function by function; one snippet per
 detector is caught; look-alike code is not; and every provided file of today's hw5lib scans clean."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import answer_scan as scan
-from grading.layout import PROJECT_ROOT, student_files
+from grading.course import answer_scan
+from grading.course.paths import PROJECT_ROOT, student_files
 
 ANSWER_KEY_COMMIT = "14f0292"
 
@@ -20,8 +20,8 @@ def computes(kind: str) -> str:
     return f"computes {kind}"
 
 
-def found(source: str, path: str = "snippet.py") -> list[scan.Finding]:
-    return scan.scan_source(textwrap.dedent(source), path)
+def found(source: str, path: str = "snippet.py") -> list[answer_scan.Finding]:
+    return answer_scan.scan_source(textwrap.dedent(source), path)
 
 
 def kinds(source: str) -> set[str]:
@@ -42,30 +42,30 @@ def _old_file(rel: str) -> str:
 
 
 ANSWER_KEY_ROWS = [
-    ("hw5lib/checks.py", "_trusted_sgd_step", computes(scan.BACKPROP)),
-    ("hw5lib/checks.py", "_trusted_sgd_step", computes(scan.SGD_UPDATE)),
-    ("hw5lib/checks.py", "_trusted_autoencoder_forward", computes(scan.AFFINE)),
-    ("hw5lib/checks.py", "_trusted_autoencoder_forward", computes(scan.RELU)),
-    ("hw5lib/checks.py", "_trusted_autoencoder_forward", computes(scan.SIGMOID)),
-    ("hw5lib/checks.py", "_trusted_autoencoder_gradients", computes(scan.BACKPROP)),
-    ("hw5lib/checks.py", "_trusted_autoencoder_run", computes(scan.MOMENTUM_UPDATE)),
-    ("hw5lib/checks.py", "check_momentum", computes(scan.MOMENTUM_UPDATE)),
+    ("hw5lib/checks.py", "_trusted_sgd_step", computes(answer_scan.BACKPROP)),
+    ("hw5lib/checks.py", "_trusted_sgd_step", computes(answer_scan.SGD_UPDATE)),
+    ("hw5lib/checks.py", "_trusted_autoencoder_forward", computes(answer_scan.AFFINE)),
+    ("hw5lib/checks.py", "_trusted_autoencoder_forward", computes(answer_scan.RELU)),
+    ("hw5lib/checks.py", "_trusted_autoencoder_forward", computes(answer_scan.SIGMOID)),
+    ("hw5lib/checks.py", "_trusted_autoencoder_gradients", computes(answer_scan.BACKPROP)),
+    ("hw5lib/checks.py", "_trusted_autoencoder_run", computes(answer_scan.MOMENTUM_UPDATE)),
+    ("hw5lib/checks.py", "check_momentum", computes(answer_scan.MOMENTUM_UPDATE)),
     ("hw5lib/checks.py", "_check_train_autoencoder_exactly", "calls _trusted_autoencoder_run, which computes"),
     ("hw5lib/checks.py", "_check_train_autoencoder_exactly", "calls _trusted_autoencoder_gradients, which computes"),
-    ("hw5lib/checks.py", "check_confusion_matrix", computes(scan.CONFUSION_COUNTS)),
-    ("hw5lib/checks.py", "check_psnr", computes(scan.PSNR)),
-    ("hw5lib/checks.py", "check_loss_and_acc", computes(scan.CROSS_ENTROPY)),
-    ("hw5lib/checks.py", "check_sigmoid_derivative", computes(scan.CENTRAL_DIFFERENCES)),
-    ("hw5lib/checks.py", "check_tanh_derivative", computes(scan.TANH_DERIVATIVE)),
-    ("hw5lib/gradcheck.py", "numerical_gradient", computes(scan.CENTRAL_DIFFERENCES)),
+    ("hw5lib/checks.py", "check_confusion_matrix", computes(answer_scan.CONFUSION_COUNTS)),
+    ("hw5lib/checks.py", "check_psnr", computes(answer_scan.PSNR)),
+    ("hw5lib/checks.py", "check_loss_and_acc", computes(answer_scan.CROSS_ENTROPY)),
+    ("hw5lib/checks.py", "check_sigmoid_derivative", computes(answer_scan.CENTRAL_DIFFERENCES)),
+    ("hw5lib/checks.py", "check_tanh_derivative", computes(answer_scan.TANH_DERIVATIVE)),
+    ("hw5lib/gradcheck.py", "numerical_gradient", computes(answer_scan.CENTRAL_DIFFERENCES)),
 ]
 
 
 @pytest.fixture(scope="module")
-def answer_key_findings() -> list[scan.Finding]:
+def answer_key_findings() -> list[answer_scan.Finding]:
     findings = []
     for rel in sorted({row[0] for row in ANSWER_KEY_ROWS}):
-        findings += scan.scan_source(_old_file(rel), rel)
+        findings += answer_scan.scan_source(_old_file(rel), rel)
     return findings
 
 
@@ -78,7 +78,7 @@ def test_the_old_answer_key_is_found(answer_key_findings, path, function, what):
 def test_the_old_answer_key_names_whom_it_calls(answer_key_findings):
     row = next(f for f in answer_key_findings if f.function == "_check_train_autoencoder_exactly"
                and f.what.startswith("calls _trusted_autoencoder_run"))
-    assert scan.MOMENTUM_UPDATE in row.what and scan.BACKPROP in row.what  # the latter through its own call
+    assert answer_scan.MOMENTUM_UPDATE in row.what and answer_scan.BACKPROP in row.what  # the latter through its own call
     assert str(row).startswith("hw5lib/checks.py: _check_train_autoencoder_exactly calls _trusted_autoencoder_run")
 
 
@@ -89,113 +89,113 @@ CAUGHT = {
     "central differences": ("""
         def estimate(f, p, eps):
             return (f(p + eps) - f(p - eps)) / (2 * eps)
-        """, scan.CENTRAL_DIFFERENCES),
+        """, answer_scan.CENTRAL_DIFFERENCES),
     "central differences of saved values": ("""
         def estimate(plus, minus, step):
             return (plus - minus) / (2.0 * step)
-        """, scan.CENTRAL_DIFFERENCES),
+        """, answer_scan.CENTRAL_DIFFERENCES),
     "sgd step": ("""
         def step(params, key, learning_rate):
             params[key] = params[key] - learning_rate * params["grad_" + key]
-        """, scan.SGD_UPDATE),
+        """, answer_scan.SGD_UPDATE),
     "sgd step in place": ("""
         def step(W, dW, lr):
             W -= lr * dW
-        """, scan.SGD_UPDATE),
+        """, answer_scan.SGD_UPDATE),
     "momentum": ("""
         def step(M, P, grad, mu, lr):
             M = mu * M - lr * grad
             return P + M, M
-        """, scan.MOMENTUM_UPDATE),
+        """, answer_scan.MOMENTUM_UPDATE),
     "sigmoid derivative": ("""
         def d(x):
             s = expit(x)
             return s * (1 - s)
-        """, scan.SIGMOID_DERIVATIVE),
+        """, answer_scan.SIGMOID_DERIVATIVE),
     "sigmoid derivative in a backward chain": ("""
         def back(upstream, hidden):
             return upstream * hidden * (1.0 - hidden)
-        """, scan.SIGMOID_DERIVATIVE),
+        """, answer_scan.SIGMOID_DERIVATIVE),
     "tanh derivative": ("""
         import numpy as np
         def d(x):
             return 1 - np.tanh(x) ** 2
-        """, scan.TANH_DERIVATIVE),
+        """, answer_scan.TANH_DERIVATIVE),
     "tanh derivative of a saved tanh": ("""
         def d(x):
             t = np.tanh(x)
             return 1.0 - t * t
-        """, scan.TANH_DERIVATIVE),
+        """, answer_scan.TANH_DERIVATIVE),
     "confusion counting with add.at": ("""
         import numpy as np
         def confusion(t, p, k):
             counts = np.zeros((k, k), dtype=int)
             np.add.at(counts, (t, p), 1)
             return counts
-        """, scan.CONFUSION_COUNTS),
+        """, answer_scan.CONFUSION_COUNTS),
     "confusion counting in a loop": ("""
         def confusion(pairs, counts):
             for t, p in pairs:
                 counts[t, p] += 1
-        """, scan.CONFUSION_COUNTS),
+        """, answer_scan.CONFUSION_COUNTS),
     "psnr": ("""
         import numpy as np
         def psnr(peak, mse):
             return 10 * np.log10(peak**2 / mse)
-        """, scan.PSNR),
+        """, answer_scan.PSNR),
     "cross-entropy": ("""
         import numpy as np
         def loss(y, probs):
             return -np.sum(y * np.log(probs))
-        """, scan.CROSS_ENTROPY),
+        """, answer_scan.CROSS_ENTROPY),
     "cross-entropy picked by label": ("""
         def loss(probs, labels):
             return -np.log(probs[np.arange(len(labels)), labels]).sum()
-        """, scan.CROSS_ENTROPY),
+        """, answer_scan.CROSS_ENTROPY),
     "scipy softmax": ("""
         from scipy import special
         def probs(z):
             return special.softmax(z, axis=1)
-        """, scan.SOFTMAX),
+        """, answer_scan.SOFTMAX),
     "scipy expit imported by name": ("""
         from scipy.special import expit as logistic
         def act(z):
             return logistic(z)
-        """, scan.SIGMOID),
+        """, answer_scan.SIGMOID),
     "written-out sigmoid": ("""
         import numpy as np
         def act(z):
             return 1 / (1 + np.exp(-z))
-        """, scan.SIGMOID),
+        """, answer_scan.SIGMOID),
     "written-out softmax": ("""
         def probs(z):
             e = np.exp(z - z.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
-        """, scan.SOFTMAX),
+        """, answer_scan.SOFTMAX),
     "affine layer": ("""
         def layer(X, W, b):
             return X @ W + b
-        """, scan.AFFINE),
+        """, answer_scan.AFFINE),
     "affine layer with einsum and params": ("""
         def layer(h, params, name):
             return np.einsum("ni,io->no", h, params["W" + name]) + params["b" + name]
-        """, scan.AFFINE),
+        """, answer_scan.AFFINE),
     "backprop of a weight": ("""
         def grad_w(X, delta):
             return X.T @ delta
-        """, scan.BACKPROP),
+        """, answer_scan.BACKPROP),
     "backprop to the input": ("""
         def grad_x(d_out, W):
             return np.dot(d_out, W.T)
-        """, scan.BACKPROP),
+        """, answer_scan.BACKPROP),
     "backprop with einsum": ("""
         def grad_w(x, d_hidden):
             return np.einsum("ni,nh->ih", x, d_hidden)
-        """, scan.BACKPROP),
+        """, answer_scan.BACKPROP),
     "relu": ("""
         def relu(pre):
             return np.maximum(pre, 0.0)
-        """, scan.RELU),
+        """, answer_scan.RELU),
 }
 
 
@@ -278,11 +278,11 @@ def test_a_caller_is_reported_through_any_depth():
     by_function = {}
     for f in findings:
         by_function.setdefault(f.function, []).append(f.what)
-    assert by_function["_step"] == [computes(scan.SGD_UPDATE)]
-    assert by_function["_epoch"] == [f"calls _step, which computes {scan.SGD_UPDATE}"]
-    assert by_function["run"] == [f"calls _epoch, which, through the functions it calls, computes {scan.SGD_UPDATE}"]
-    assert by_function["Trainer.update"] == [computes(scan.SGD_UPDATE)]
-    assert by_function["Trainer.fit"] == [f"calls Trainer.update, which computes {scan.SGD_UPDATE}"]
+    assert by_function["_step"] == [computes(answer_scan.SGD_UPDATE)]
+    assert by_function["_epoch"] == [f"calls _step, which computes {answer_scan.SGD_UPDATE}"]
+    assert by_function["run"] == [f"calls _epoch, which, through the functions it calls, computes {answer_scan.SGD_UPDATE}"]
+    assert by_function["Trainer.update"] == [computes(answer_scan.SGD_UPDATE)]
+    assert by_function["Trainer.fit"] == [f"calls Trainer.update, which computes {answer_scan.SGD_UPDATE}"]
     assert "unrelated" not in by_function and "<module>" not in by_function
 
 
@@ -296,8 +296,8 @@ def test_module_level_code_and_nested_functions_have_their_own_names():
             return loss
         """, path="pkg/mod.py")
     assert [str(f) for f in findings] == [
-        f"pkg/mod.py: <module> computes {scan.RELU}",
-        f"pkg/mod.py: outer.loss computes {scan.CROSS_ENTROPY}",
+        f"pkg/mod.py: <module> computes {answer_scan.RELU}",
+        f"pkg/mod.py: outer.loss computes {answer_scan.CROSS_ENTROPY}",
     ]
 
 
@@ -308,7 +308,7 @@ def test_one_finding_per_function_and_kind():
             b -= lr * gb
             return W - lr * gW
         """)
-    assert [(f.function, f.what) for f in findings] == [("steps", computes(scan.SGD_UPDATE))]
+    assert [(f.function, f.what) for f in findings] == [("steps", computes(answer_scan.SGD_UPDATE))]
 
 
 # ---------------------------------------------------------------- 3. today's provided files
@@ -326,7 +326,7 @@ def test_every_provided_file_scans_clean():
     files = provided_files()
     assert {"hw5lib/pca.py", "hw5lib/images.py", "hw5lib/standin/centre_lines.py"} <= set(files)
     assert not set(files) & set(student_files())
-    findings = scan.scan_files(PROJECT_ROOT, files)
+    findings = answer_scan.scan_files(PROJECT_ROOT, files)
     assert findings == [], "\n".join(map(str, findings))
 
 
@@ -334,24 +334,24 @@ def test_every_provided_file_scans_clean():
 
 
 REFERENCE_ROWS = [
-    ("hw5lib/nn.py", "sigmoid", scan.SIGMOID),
-    ("hw5lib/nn.py", "forward", scan.AFFINE),
-    ("hw5lib/nn.py", "softmax", scan.SOFTMAX),
-    ("hw5lib/nn.py", "compute_loss_and_acc", scan.CROSS_ENTROPY),
-    ("hw5lib/nn.py", "backwards", scan.BACKPROP),
-    ("hw5lib/train.py", "train_epoch", scan.SGD_UPDATE),
-    ("hw5lib/train.py", "momentum_update", scan.MOMENTUM_UPDATE),
-    ("hw5lib/my_gradcheck.py", "numerical_gradients", scan.CENTRAL_DIFFERENCES),
-    ("hw5lib/metrics.py", "confusion_matrix", scan.CONFUSION_COUNTS),
-    ("hw5lib/metrics.py", "psnr", scan.PSNR),
-    ("hw5lib/theory.py", "sigmoid_derivative", scan.SIGMOID_DERIVATIVE),
-    ("hw5lib/theory.py", "tanh_derivative", scan.TANH_DERIVATIVE),
+    ("hw5lib/nn.py", "sigmoid", answer_scan.SIGMOID),
+    ("hw5lib/nn.py", "forward", answer_scan.AFFINE),
+    ("hw5lib/nn.py", "softmax", answer_scan.SOFTMAX),
+    ("hw5lib/nn.py", "compute_loss_and_acc", answer_scan.CROSS_ENTROPY),
+    ("hw5lib/nn.py", "backwards", answer_scan.BACKPROP),
+    ("hw5lib/train.py", "train_epoch", answer_scan.SGD_UPDATE),
+    ("hw5lib/train.py", "momentum_update", answer_scan.MOMENTUM_UPDATE),
+    ("hw5lib/my_gradcheck.py", "numerical_gradients", answer_scan.CENTRAL_DIFFERENCES),
+    ("hw5lib/metrics.py", "confusion_matrix", answer_scan.CONFUSION_COUNTS),
+    ("hw5lib/metrics.py", "psnr", answer_scan.PSNR),
+    ("hw5lib/theory.py", "sigmoid_derivative", answer_scan.SIGMOID_DERIVATIVE),
+    ("hw5lib/theory.py", "tanh_derivative", answer_scan.TANH_DERIVATIVE),
 ]
 
 
 def test_the_reference_solutions_are_found():
     """The student-fillable files of the source hold the reference: each graded function is named, in its file."""
-    findings = scan.scan_files(PROJECT_ROOT, sorted({row[0] for row in REFERENCE_ROWS}))
+    findings = answer_scan.scan_files(PROJECT_ROOT, sorted({row[0] for row in REFERENCE_ROWS}))
     got = {(f.path, f.function, f.what) for f in findings}
     missing = [row for row in REFERENCE_ROWS if (row[0], row[1], computes(row[2])) not in got]
     assert not missing, f"not found: {missing}"

@@ -12,16 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from grading import autograde, cgroups, report, samples, sandbox
-from grading.course import ASSIGNMENT
-from grading.points import load_points, question_of
-from whole_flow import BROKEN_ID, LIMITS, MANUAL, SAMPLED, WHOLE_FLOW_ATTACKS
+from grading.batch import autograde, scratch
+from grading.batch.result_store import add_submission
+from grading.course.paths import ASSIGNMENT
+from grading.course.points import load_points, question_of
+from grading.feedback import report
+from grading.grader.limits import Limits
+from grading.grader.result import load_result, Result, result_path
+from grading.sandbox import bwrap, cgroups
+from grading.selftest import samples
+from whole_flow import BROKEN_ID, LIMITS, MANUAL, WHOLE_FLOW_ATTACKS
 
-pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
-                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
 
 
-def lost(result: autograde.Result) -> set[str]:
+def lost(result: Result) -> set[str]:
     return {question_of(gid) for gid, (score, maximum) in result.scores.items() if score < maximum}
 
 
@@ -201,9 +207,9 @@ def test_a_rerun_grades_only_the_new_submission_and_serial_grading_agrees_with_t
 
 def test_an_interrupted_run_keeps_the_grades_already_written(course_root, monkeypatch):
     pair = ("blank", "attack_network")  # two of the quickest to grade
-    before = {s: autograde.result_path(course_root, s).read_text() for s in pair}
+    before = {s: result_path(course_root, s).read_text() for s in pair}
     written = []
-    bring_back = autograde._bring_back
+    bring_back = autograde.bring_back
 
     def interrupted(root, result, *args):  # Ctrl-C in the client once the first grade is written
         if written:
@@ -211,22 +217,22 @@ def test_an_interrupted_run_keeps_the_grades_already_written(course_root, monkey
         bring_back(root, result, *args)
         written.append(result.student)
 
-    monkeypatch.setattr(autograde, "_bring_back", interrupted)
+    monkeypatch.setattr(autograde, "bring_back", interrupted)
     with pytest.raises(KeyboardInterrupt):
         autograde.autograde(course_root, jobs=2, force=True, students=list(pair), progress=False,
                             limits=LIMITS)
     assert _folders_the_grader_made() == []  # the workspace of the one stopped mid-way is gone too
     (kept,) = written
     other = (set(pair) - {kept}).pop()
-    assert autograde.result_path(course_root, other).read_text() == before[other]  # the interrupted one: as it was
-    stored = autograde.Result(**json.loads(before[kept]))
-    assert autograde.load_result(course_root, kept).scores == stored.scores  # the one written: whole, same grades
+    assert result_path(course_root, other).read_text() == before[other]  # the interrupted one: as it was
+    stored = Result(**json.loads(before[kept]))
+    assert load_result(course_root, kept).scores == stored.scores  # the one written: whole, same grades
 
 
 def test_a_submission_over_the_time_limit_is_stopped_with_a_reason(course_root):
-    autograde.add_submission(course_root, "slow", course_root / "source" / ASSIGNMENT)
+    add_submission(course_root, "slow", course_root / "source" / ASSIGNMENT)
     graded = autograde.autograde(course_root, students=["slow"], progress=False,
-                                 limits=autograde.Limits(cell_timeout=60, submission_seconds=4))
+                                 limits=Limits(cell_timeout=60, submission_seconds=4))
     result = graded["slow"]  # the trusted grading of a whole submission takes about 10 s, its notebooks 20 s
     assert any("time limit of 4 s" in reason for reason in result.reasons)
     assert "Q5.4" in lost(result) and result.total < 77
@@ -239,7 +245,7 @@ def test_autograde_before_release_says_what_to_run(tmp_path):
 
 
 def test_without_bubblewrap_grading_stops_unless_unsandboxed_is_chosen(course_root, monkeypatch):
-    monkeypatch.setattr(sandbox, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed: install it")
+    monkeypatch.setattr(bwrap, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed: install it")
     with pytest.raises(RuntimeError, match="--unsandboxed"):
         autograde.autograde(course_root, force=True, students=["blank"], progress=False)
     graded = autograde.autograde(course_root, force=True, students=["blank"], progress=False, unsandboxed=True,
@@ -251,7 +257,6 @@ def test_without_bubblewrap_grading_stops_unless_unsandboxed_is_chosen(course_ro
 def _folders_the_grader_made() -> list[Path]:
     import tempfile
 
-    from grading import scratch
 
     return [p for p in Path(tempfile.gettempdir()).glob(scratch.PREFIX + "*") if (p / scratch.MARKER).is_file()]
 
@@ -266,7 +271,7 @@ def test_a_run_that_fails_leaves_no_folder_it_made(course_root, monkeypatch):
     def broken(*args):
         raise OSError("the disk of the course is full")
 
-    monkeypatch.setattr(autograde, "_bring_back", broken)
+    monkeypatch.setattr(autograde, "bring_back", broken)
     with pytest.raises(OSError, match="disk of the course is full"):
         autograde.autograde(course_root, jobs=2, force=True, students=["blank", "attack_network"], progress=False,
                             limits=LIMITS)
@@ -280,9 +285,9 @@ def test_a_run_killed_with_sigkill_leaves_nothing_once_the_next_run_ends(course_
     import sys
     import time
 
-    from grading.layout import PROJECT_ROOT
+    from grading.course.paths import PROJECT_ROOT
 
-    script = (f"from pathlib import Path; from grading import autograde; from whole_flow import LIMITS; "
+    script = (f"from pathlib import Path; from grading.batch import autograde; from whole_flow import LIMITS; "
               f"autograde.autograde(Path({str(course_root)!r}), jobs=2, force=True, students=['blank', 'attack_network'], "
               "progress=False, limits=LIMITS)")
     env = dict(os.environ, PYTHONPATH=f"{PROJECT_ROOT}{os.pathsep}{Path(__file__).parent}")

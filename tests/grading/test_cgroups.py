@@ -1,4 +1,4 @@
-"""``grading.cgroups``: a sandbox's control group bounds how many processes it has, their memory together and
+"""``grading.sandbox.cgroups``: a sandbox's control group bounds how many processes it has, their memory together and
 their share of the CPU; what the limits stopped is reported; the groups are removed afterwards."""
 
 import os
@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from grading import cgroups, preview, samples, sandbox
-from grading.course import ASSIGNMENT
+from grading.course.paths import ASSIGNMENT
+from grading.sandbox import bwrap, cgroups
+from grading.selftest import forecast, samples
 
-pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="needs the sandbox (bubblewrap)")
+pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="needs the sandbox (bubblewrap)")
 needs_groups = pytest.mark.skipif(cgroups.problem() is not None, reason=f"no control groups here: {cgroups.problem()}")
 
 # the sample's fork bomb, bounded so that it cannot hurt a machine where the limit is missing: 600 processes that
@@ -45,8 +46,8 @@ SPIN = "import sys, time\nend = time.monotonic() + {seconds}\nwhile time.monoton
 
 
 def _sandboxed(code: str, group, gigabytes: float = 1) -> subprocess.Popen:
-    argv = sandbox.command([sys.executable, "-c", code], [], "/tmp", sandbox.environment())
-    return subprocess.Popen(sandbox.limited(argv, gigabytes, group=group), stdout=subprocess.PIPE, text=True)
+    argv = bwrap.command([sys.executable, "-c", code], [], "/tmp", bwrap.environment())
+    return subprocess.Popen(bwrap.limited(argv, gigabytes, group=group), stdout=subprocess.PIPE, text=True)
 
 
 @needs_groups
@@ -134,7 +135,7 @@ def test_the_trusted_graders_sandbox_reports_a_fork_bomb_in_the_cell_it_ran(rele
     bomb = samples.Sample("fork_bomb_at_import", "hostile", (), (
         ("hw5lib/theory.py", samples.APPEND, FORKS),), "forks at import")
     folder = samples.write_sample(released_course / "source" / ASSIGNMENT, bomb, tmp_path / ASSIGNMENT)
-    outcome = preview.verdict(released_course, folder, questions=["Q1.4"])
+    outcome = forecast.verdict(released_course, folder, questions=["Q1.4"])
     assert outcome["cells"] and not any(outcome["cells"].values()), outcome["cells"]  # the points are kept
     cell = next(iter(outcome["cells"]))
     assert any(f"(grade cell {cell}) reached its limit of {cgroups.PROCESS_LIMIT} processes" in line

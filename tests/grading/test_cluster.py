@@ -15,14 +15,16 @@ import time
 
 import pytest
 
-from grading import autograde, sandbox
-from grading.course import ASSIGNMENT
-from grading.layout import PROJECT_ROOT
+from grading.batch import autograde
+from grading.batch.result_store import add_submission
+from grading.batch.submission import failed_result
+from grading.course.paths import ASSIGNMENT, PROJECT_ROOT
+from grading.sandbox import bwrap
 from processes import command_line, descendants, is_running, parent_of
 from whole_flow import LIMITS
 
-pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
-                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
 HANDFUL = ["reference", "blank"]  # one per worker: the killed one is graded again
 
 
@@ -67,7 +69,7 @@ def course_with(course_root, tmp_path, students):
     shutil.copytree(course_root, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "results",
                                                                       "grades*.csv"))
     for student in students:
-        autograde.add_submission(root, student, course_root / "submitted" / student / ASSIGNMENT)
+        add_submission(root, student, course_root / "submitted" / student / ASSIGNMENT)
     return root
 
 
@@ -76,7 +78,7 @@ def _grading_worker(nannies: set[int]) -> int | None:
     grader, itself a child of one of the ``nannies`` started here (never any other process of the machine)."""
     for entry in os.listdir("/proc"):
         try:
-            if entry.isdigit() and b"grading.trusted" in open(f"/proc/{entry}/cmdline", "rb").read():
+            if entry.isdigit() and b"grading.grader.trusted" in open(f"/proc/{entry}/cmdline", "rb").read():
                 worker = parent_of(int(entry))
                 if parent_of(worker) in nannies:
                     return worker
@@ -139,7 +141,7 @@ def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(sc
 def test_a_submission_that_keeps_bringing_down_workers_gets_zero_with_that_reason(course_root, results):
     from distributed import KilledWorker
 
-    result = autograde._failed(course_root, "reference", True, KilledWorker("grade-reference", None, 2))
+    result = failed_result(course_root, "reference", True, KilledWorker("grade-reference", None, 2))
     assert result.total == 0 and set(result.scores) == set(results["reference"].scores)  # every cell, none passed
     assert len(result.reasons) == 1 and "brought down 3 grading workers" in result.reasons[0]
 
@@ -148,7 +150,7 @@ def test_a_local_clusters_workers_do_not_profile_themselves():
     """Dask's workers sample their stacks every 10 ms by default: CPU time a grading on 2 cores needs."""
     import dask
 
-    from grading.cluster import Cluster
+    from grading.batch.dask_runner import Cluster
 
     local = Cluster(None, 1)
     try:
@@ -161,7 +163,7 @@ def test_a_local_clusters_workers_do_not_profile_themselves():
 def test_the_course_is_computed_again_when_the_only_worker_that_held_it_dies():
     """Scattered data has one copy on a Dask cluster (the active memory manager drops the others): a killed
     worker that held it failed a whole grading run. As a task's result, Dask computes it again."""
-    from grading.cluster import Cluster, course_digest, share_course
+    from grading.batch.dask_runner import Cluster, course_digest, share_course
 
     local = Cluster(None, 2)
     try:

@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
-from grading import collect
-from grading.points import question_of
+from grading.batch import collect
+from grading.course.points import question_of
 
 
 def _zip(path, files):

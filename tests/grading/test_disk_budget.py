@@ -1,11 +1,11 @@
-"""The disk budget of a sandbox (grading.disk_budget): what counts as used, and a writer stopped past it."""
+"""The disk budget of a sandbox (grading.sandbox.disk_budget): what counts as used, and a writer stopped past it."""
 
 import os
 import subprocess
 import sys
 import time
 
-from grading import disk_budget
+from grading.sandbox import disk_budget
 
 MiB = 2**20
 

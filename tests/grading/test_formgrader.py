@@ -10,16 +10,18 @@ import warnings
 
 import pytest
 
-from grading import autograde, samples, sandbox
 from grading.__main__ import main
-from grading.course import ASSIGNMENT
-from lab_browser import LabServer, click_menu, screenshot, wait_for
+from grading.course.paths import ASSIGNMENT
+from grading.grader.result import load_result
+from grading.sandbox import bwrap
+from grading.selftest import samples
+from lab_browser import click_menu, LabServer, screenshot, wait_for
 
 STUDENT = "alternative_noisy"  # every automatic point (77), no written answer graded before this test
 CELL, SCORE = "q1_1", 2.5  # a written answer of 3 points
 
-pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
-                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
 
 
 def manual_score(root, student, grade_id):
@@ -113,7 +115,7 @@ def test_a_manual_grade_entered_in_formgrader_reaches_the_grade_table(course_roo
         assert [STUDENT, "79.5"] in list(csv.reader(fh))
     page = (course_root / "feedback" / STUDENT / ASSIGNMENT / "summary.html").read_text()
     assert "79.5 of 127" in page
-    assert autograde.load_result(course_root, STUDENT).total == 77  # the automatic result itself is unchanged
+    assert load_result(course_root, STUDENT).total == 77  # the automatic result itself is unchanged
 
 
 HOSTILE = "hostile_page_scripts"  # scripts and handlers in a written answer, in outputs and in a stored output

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grading import gradcheck
+from grading.grader import gradcheck
 from hw5lib import my_gradcheck, nn, toydata, train
 
 

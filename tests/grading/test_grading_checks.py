@@ -6,25 +6,25 @@ import types
 import numpy as np
 import pytest
 
-from grading import grading_checks as checks
+from grading.grader import grading_checks
 from hw5lib import my_gradcheck, nn, theory, train
 
 
 @pytest.mark.parametrize("check", [
-    checks.check_initialize_weights, checks.check_sigmoid, checks.check_forward, checks.check_softmax,
-    checks.check_loss_and_acc, checks.check_backwards, checks.check_batches, checks.check_numerical_gradients,
-    checks.check_sigmoid_derivative, checks.check_tanh_from_sigmoid, checks.check_tanh_derivative,
+    grading_checks.check_initialize_weights, grading_checks.check_sigmoid, grading_checks.check_forward, grading_checks.check_softmax,
+    grading_checks.check_loss_and_acc, grading_checks.check_backwards, grading_checks.check_batches, grading_checks.check_numerical_gradients,
+    grading_checks.check_sigmoid_derivative, grading_checks.check_tanh_from_sigmoid, grading_checks.check_tanh_derivative,
 ])
 def test_reference_passes(check):
     check()
 
 
 def test_reference_passes_bigger_and_other_configurations():
-    checks.check_initialize_weights(1024, 64, "layer1", seed=3)
+    grading_checks.check_initialize_weights(1024, 64, "layer1", seed=3)
     for act in ("sigmoid", "relu", "linear"):
-        checks.check_forward(5, 7, 3, act, seed=2)
-        checks.check_backwards(6, 5, 4, act, seed=4)
-    assert checks.check_training() == pytest.approx((25.96, 0.9), abs=0.01)
+        grading_checks.check_forward(5, 7, 3, act, seed=2)
+        grading_checks.check_backwards(6, 5, 4, act, seed=4)
+    assert grading_checks.check_training() == pytest.approx((25.96, 0.9), abs=0.01)
 
 
 def _unshifted_softmax(x):
@@ -79,12 +79,12 @@ def _forward_differences(params, loss_fn, eps=1e-6):
 nn_backwards = nn.backwards
 
 PLANTED = [
-    ("initialize_weights", _init_normal, checks.check_initialize_weights, "Xavier bound"),
-    ("softmax", _unshifted_softmax, checks.check_softmax, "subtract each row's maximum"),
-    ("backwards", _backwards_unsummed_bias, checks.check_backwards, r"grad_b has shape \(6, 3\); it should be \(3,\)"),
-    ("backwards", _backwards_deriv_of_pre_act, checks.check_backwards, "disagree with finite differences"),
-    ("forward", _forward_without_bias, checks.check_forward, r"sigmoid\(X @ W \+ b\)"),
-    ("get_random_batches", _batches_with_repeats, checks.check_batches, "exactly once"),
+    ("initialize_weights", _init_normal, grading_checks.check_initialize_weights, "Xavier bound"),
+    ("softmax", _unshifted_softmax, grading_checks.check_softmax, "subtract each row's maximum"),
+    ("backwards", _backwards_unsummed_bias, grading_checks.check_backwards, r"grad_b has shape \(6, 3\); it should be \(3,\)"),
+    ("backwards", _backwards_deriv_of_pre_act, grading_checks.check_backwards, "disagree with finite differences"),
+    ("forward", _forward_without_bias, grading_checks.check_forward, r"sigmoid\(X @ W \+ b\)"),
+    ("get_random_batches", _batches_with_repeats, grading_checks.check_batches, "exactly once"),
 ]
 
 
@@ -99,39 +99,39 @@ def test_mean_loss_is_named(monkeypatch):
     real = nn.compute_loss_and_acc
     monkeypatch.setattr(nn, "compute_loss_and_acc", lambda y, p: (real(y, p)[0] / len(y), real(y, p)[1]))
     with pytest.raises(AssertionError, match="mean cross-entropy"):
-        checks.check_loss_and_acc()
+        grading_checks.check_loss_and_acc()
 
 
 def test_forward_differences_are_caught(monkeypatch):
     monkeypatch.setattr(my_gradcheck, "numerical_gradients", _forward_differences)
     with pytest.raises(AssertionError, match="central differences"):
-        checks.check_numerical_gradients()
+        grading_checks.check_numerical_gradients()
 
 
 def test_tanh_via_numpy_is_caught(monkeypatch):
     monkeypatch.setattr(theory, "tanh_from_sigmoid", lambda x: np.tanh(x))
     with pytest.raises(AssertionError, match="calls np.tanh"):
-        checks.check_tanh_from_sigmoid()
+        grading_checks.check_tanh_from_sigmoid()
 
 
 def test_training_with_a_flipped_update_is_caught(monkeypatch):
     real_epoch = train.train_epoch
     monkeypatch.setattr(train, "train_epoch", lambda x, y, p, b, lr: real_epoch(x, y, p, b, -lr))
     with pytest.raises(AssertionError, match="goal <= 35"):
-        checks.check_training(epochs=100)
+        grading_checks.check_training(epochs=100)
 
 
 # ---------------------------------------------------------------- Q3 and Q4 checks
 
 
 def test_new_checks_pass_on_the_reference():
-    checks.check_train_classifier()
-    checks.check_confusion_matrix()
-    checks.check_momentum()
-    checks.check_psnr()
-    checks.check_autoencoder_init()
-    checks.check_autoencoder_forward()
-    checks.check_autoencoder_training()
+    grading_checks.check_train_classifier()
+    grading_checks.check_confusion_matrix()
+    grading_checks.check_momentum()
+    grading_checks.check_psnr()
+    grading_checks.check_autoencoder_init()
+    grading_checks.check_autoencoder_forward()
+    grading_checks.check_autoencoder_training()
 
 
 def test_transposed_confusion_matrix_is_caught(monkeypatch):
@@ -140,7 +140,7 @@ def test_transposed_confusion_matrix_is_caught(monkeypatch):
     real = metrics.confusion_matrix
     monkeypatch.setattr(metrics, "confusion_matrix", lambda t, p, n=36: real(t, p, n).T)
     with pytest.raises(AssertionError, match="transposed"):
-        checks.check_confusion_matrix()
+        grading_checks.check_confusion_matrix()
 
 
 def test_flipped_momentum_is_caught(monkeypatch):
@@ -153,7 +153,7 @@ def test_flipped_momentum_is_caught(monkeypatch):
 
     monkeypatch.setattr(train, "momentum_update", flipped)
     with pytest.raises(AssertionError, match="moved the wrong way"):
-        checks.check_momentum()
+        grading_checks.check_momentum()
 
 
 def test_psnr_on_the_wrong_range_is_caught(monkeypatch):
@@ -162,7 +162,7 @@ def test_psnr_on_the_wrong_range_is_caught(monkeypatch):
     real = metrics.psnr
     monkeypatch.setattr(metrics, "psnr", lambda x, y, data_range=1.0: real(x, y, 255.0))
     with pytest.raises(AssertionError, match="peak of 255"):
-        checks.check_psnr()
+        grading_checks.check_psnr()
 
 
 def test_total_instead_of_average_valid_loss_is_caught(monkeypatch):
@@ -175,7 +175,7 @@ def test_total_instead_of_average_valid_loss_is_caught(monkeypatch):
 
     monkeypatch.setattr(train, "train_classifier", totals)
     with pytest.raises(AssertionError, match="valid_loss is the total loss"):
-        checks.check_train_classifier()
+        grading_checks.check_train_classifier()
 
 
 def test_wrong_autoencoder_output_activation_is_caught(monkeypatch):
@@ -189,7 +189,7 @@ def test_wrong_autoencoder_output_activation_is_caught(monkeypatch):
 
     monkeypatch.setattr(autoencoder, "reconstruct", all_relu)
     with pytest.raises(AssertionError, match="a sigmoid after the output layer"):
-        checks.check_autoencoder_forward()
+        grading_checks.check_autoencoder_forward()
 
 
 def test_autoencoder_backward_without_the_factor_two_is_caught(monkeypatch):
@@ -203,17 +203,17 @@ def test_autoencoder_backward_without_the_factor_two_is_caught(monkeypatch):
 
     monkeypatch.setattr(autoencoder, "backward_squared_error", half_gradient)
     with pytest.raises(AssertionError, match="autoencoder's backward pass"):
-        checks.check_autoencoder_backward()
+        grading_checks.check_autoencoder_backward()
 
 
 # ---------------------------------------------------------------- Q5 checks
 
 
 def test_q5_checks_pass_on_the_reference():
-    checks.check_find_letters()
-    checks.check_find_letters_inputs()
-    checks.check_group_lines()
-    checks.check_crop_to_input()
+    grading_checks.check_find_letters()
+    grading_checks.check_find_letters_inputs()
+    grading_checks.check_group_lines()
+    grading_checks.check_crop_to_input()
 
 
 def test_boxes_as_x_then_y_are_named(monkeypatch):
@@ -223,7 +223,7 @@ def test_boxes_as_x_then_y_are_named(monkeypatch):
     monkeypatch.setattr(ocr, "findLetters", lambda image: ([(b[1], b[0], b[3], b[2]) for b in real(image)[0]],
                                                            real(image)[1]))
     with pytest.raises(AssertionError, match=r"boxes are \(x1, y1, x2, y2\)"):
-        checks.check_find_letters()
+        grading_checks.check_find_letters()
 
 
 def test_crop_without_the_transpose_is_caught(monkeypatch):
@@ -232,7 +232,7 @@ def test_crop_without_the_transpose_is_caught(monkeypatch):
     real = ocr.crop_to_input
     monkeypatch.setattr(ocr, "crop_to_input", lambda binary, box: real(binary, box).reshape(32, 32).T.reshape(-1))
     with pytest.raises(AssertionError, match="transpose the 32x32 image"):
-        checks.check_crop_to_input()
+        grading_checks.check_crop_to_input()
 
 
 def test_lines_by_fixed_pixel_bands_are_caught(monkeypatch):
@@ -246,7 +246,7 @@ def test_lines_by_fixed_pixel_bands_are_caught(monkeypatch):
 
     monkeypatch.setattr(ocr, "group_lines", bands)
     with pytest.raises(AssertionError, match="lines of"):
-        checks.check_group_lines()
+        grading_checks.check_group_lines()
 
 
 # ---------------------------------------------------------------- holes closed by the audit of the checks
@@ -292,13 +292,13 @@ def _batches_with_a_fixed_generator(x, y, batch_size):
 
 
 HOLES = [
-    (nn, "initialize_weights", _init_one_sided, checks.check_initialize_weights, "negative values included"),
-    (nn, "initialize_weights", _init_repeated_rows, checks.check_initialize_weights, "repeats values"),
-    (nn, "sigmoid", _sigmoid_clipping_in_place, checks.check_sigmoid, "sigmoid changed its argument x in place"),
-    (nn, "softmax", _softmax_shifting_in_place, checks.check_softmax, "softmax changed its argument x in place"),
-    (nn, "compute_loss_and_acc", _loss_and_count_of_right_rows, checks.check_loss_and_acc, "accuracy is wrong"),
-    (nn, "get_random_batches", _batches_shuffling_whole_batches, checks.check_batches, "neighbouring examples"),
-    (nn, "get_random_batches", _batches_with_a_fixed_generator, checks.check_batches,
+    (nn, "initialize_weights", _init_one_sided, grading_checks.check_initialize_weights, "negative values included"),
+    (nn, "initialize_weights", _init_repeated_rows, grading_checks.check_initialize_weights, "repeats values"),
+    (nn, "sigmoid", _sigmoid_clipping_in_place, grading_checks.check_sigmoid, "sigmoid changed its argument x in place"),
+    (nn, "softmax", _softmax_shifting_in_place, grading_checks.check_softmax, "softmax changed its argument x in place"),
+    (nn, "compute_loss_and_acc", _loss_and_count_of_right_rows, grading_checks.check_loss_and_acc, "accuracy is wrong"),
+    (nn, "get_random_batches", _batches_shuffling_whole_batches, grading_checks.check_batches, "neighbouring examples"),
+    (nn, "get_random_batches", _batches_with_a_fixed_generator, grading_checks.check_batches,
      "two different np.random seeds gave the same batches"),
 ]
 
@@ -331,27 +331,27 @@ def test_train_epoch_returning_the_average_loss_is_caught(monkeypatch):
     monkeypatch.setattr(train, "train_epoch", lambda x, y, p, b, lr: (real(x, y, p, b, lr)[0] / len(x),
                                                                       real(x, y, p, b, lr)[1]))
     with pytest.raises(AssertionError, match="returns the average loss per example"):
-        checks.check_training()
+        grading_checks.check_training()
 
 
 def test_train_epoch_that_reports_success_without_training_is_caught(monkeypatch):
     monkeypatch.setattr(train, "train_epoch", lambda x, y, p, b, lr: (0.0, 1.0))
     with pytest.raises(AssertionError, match="reports the goal reached, but the trained network"):
-        checks.check_training()
+        grading_checks.check_training()
 
 
 def test_train_epoch_without_bias_updates_is_caught(monkeypatch):
     monkeypatch.setattr(train, "train_epoch", lambda x, y, p, b, lr: _reference_train_epoch_with(
         x, y, p, b, lr, update_biases=False))
     with pytest.raises(AssertionError, match="did not update blayer1"):
-        checks.check_training()
+        grading_checks.check_training()
 
 
 def test_train_epoch_with_a_step_of_another_size_is_caught(monkeypatch):
     monkeypatch.setattr(train, "train_epoch", lambda x, y, p, b, lr: _reference_train_epoch_with(
         x, y, p, b, lr, scale=1.5))  # trains well enough on the toy data, but not with -learning_rate * grad
     with pytest.raises(AssertionError, match="the step of Wlayer1 after one batch is wrong"):
-        checks.check_training()
+        grading_checks.check_training()
 
 
 def test_numerical_gradients_ignoring_eps_is_caught(monkeypatch):
@@ -360,7 +360,7 @@ def test_numerical_gradients_ignoring_eps_is_caught(monkeypatch):
 
     monkeypatch.setattr(my_gradcheck, "numerical_gradients", own_eps)
     with pytest.raises(AssertionError, match="with eps=0.1 is wrong"):
-        checks.check_numerical_gradients()
+        grading_checks.check_numerical_gradients()
 
 
 def _history_edit(monkeypatch, edit):
@@ -377,14 +377,14 @@ def _history_edit(monkeypatch, edit):
 def test_train_acc_as_a_count_is_caught(monkeypatch):
     _history_edit(monkeypatch, lambda h, x, valid: h.update(train_acc=[a * len(x) for a in h["train_acc"]]))
     with pytest.raises(AssertionError, match=r"history\['train_acc'\] with learning rate 0 is wrong"):
-        checks.check_train_classifier()
+        grading_checks.check_train_classifier()
 
 
 def test_train_loss_divided_by_the_validation_count_is_caught(monkeypatch):
     _history_edit(monkeypatch, lambda h, x, valid: h.update(
         train_loss=[v * len(x) / len(valid[0]) for v in h["train_loss"]]))
     with pytest.raises(AssertionError, match=r"history\['train_loss'\] with learning rate 0 is wrong"):
-        checks.check_train_classifier()
+        grading_checks.check_train_classifier()
 
 
 def _confusion_sized_by_labels(y_true, y_pred, num_classes=36):
@@ -402,7 +402,7 @@ def test_confusion_matrix_sized_by_the_labels_seen_is_caught(monkeypatch):
 
     monkeypatch.setattr(metrics, "confusion_matrix", _confusion_sized_by_labels)
     with pytest.raises(AssertionError, match="size it with num_classes"):
-        checks.check_confusion_matrix()
+        grading_checks.check_confusion_matrix()
 
 
 def test_autoencoder_with_small_normal_weights_is_caught(monkeypatch):
@@ -416,7 +416,7 @@ def test_autoencoder_with_small_normal_weights_is_caught(monkeypatch):
 
     monkeypatch.setattr(autoencoder, "init_autoencoder", small_normal)
     with pytest.raises(AssertionError, match="Xavier uniform spans"):
-        checks.check_autoencoder_init()
+        grading_checks.check_autoencoder_init()
 
 
 def test_autoencoder_layers_drawn_with_the_same_seed_are_caught(monkeypatch):
@@ -431,7 +431,7 @@ def test_autoencoder_layers_drawn_with_the_same_seed_are_caught(monkeypatch):
 
     monkeypatch.setattr(autoencoder, "init_autoencoder", reseeded)
     with pytest.raises(AssertionError, match="Wlayer2 and Wlayer3 hold the same values"):
-        checks.check_autoencoder_init()
+        grading_checks.check_autoencoder_init()
 
 
 def _momentum_with(params, learning_rate, names, momentum=0.9, convention="handout", fixed=None, every=False):
@@ -456,7 +456,7 @@ def test_momentum_holes_are_caught(monkeypatch, options, message):
     monkeypatch.setattr(train, "momentum_update", lambda p, lr, names, momentum=0.9: _momentum_with(
         p, lr, names, momentum, **options))
     with pytest.raises(AssertionError, match=message):
-        checks.check_momentum()
+        grading_checks.check_momentum()
 
 
 def test_psnr_ignoring_data_range_is_caught(monkeypatch):
@@ -465,7 +465,7 @@ def test_psnr_ignoring_data_range_is_caught(monkeypatch):
     real = metrics.psnr
     monkeypatch.setattr(metrics, "psnr", lambda x, x_hat, data_range=1.0: real(x, x_hat, 1.0))
     with pytest.raises(AssertionError, match="use the data_range given"):
-        checks.check_psnr()
+        grading_checks.check_psnr()
 
 
 def _train_autoencoder_with(x, params, epochs=100, batch_size=36, learning_rate=3e-5, decay=0.9, decay_every=20,
@@ -494,17 +494,17 @@ def _train_autoencoder_with(x, params, epochs=100, batch_size=36, learning_rate=
 def test_train_autoencoder_holes_are_caught(monkeypatch, options, message):
     monkeypatch.setattr(train, "train_autoencoder", lambda *a, **k: _train_autoencoder_with(*a, **k, **options))
     if message is None:  # written another way (a decay formula, rebinding updates): still passes
-        checks.check_autoencoder_training()
+        grading_checks.check_autoencoder_training()
         return
     with pytest.raises(AssertionError, match=message):
-        checks.check_autoencoder_training()
+        grading_checks.check_autoencoder_training()
 
 
 # ---------------------------------------------------------------- checks that recompute results when grading
 
 
 class _FakeGrader:
-    """Stands in for grading.trusted.Grader: every function is the local one, networks are given."""
+    """Stands in for grading.grader.trusted.Grader: every function is the local one, networks are given."""
 
     def __init__(self, networks: dict) -> None:
         self.networks = networks
@@ -540,24 +540,24 @@ def small_nist(monkeypatch):
 
 def test_recorded_validation_accuracy_must_be_the_networks(monkeypatch, small_nist):
     settings = dict(hidden=8, epochs=2, batch_size=36, learning_rate=1e-2, target_accuracy=0.0)
-    monkeypatch.setattr(checks._common, "GRADER", _FakeGrader({}))
-    checks.check_trained_network(None, settings)  # the reference passes
+    monkeypatch.setattr(grading_checks._common, "GRADER", _FakeGrader({}))
+    grading_checks.check_trained_network(None, settings)  # the reference passes
     _history_edit(monkeypatch, lambda h, x, valid: h.update(valid_acc=[1.0] * len(h["valid_acc"])))
     with pytest.raises(AssertionError, match="but the trained network classifies"):
-        checks.check_trained_network(None, settings)
+        grading_checks.check_trained_network(None, settings)
 
 
 def test_validation_psnr_is_measured_with_a_right_psnr(monkeypatch, small_nist):
     from hw5lib import autoencoder, metrics
 
     np.random.seed(0)
-    monkeypatch.setattr(checks._common, "GRADER", _FakeGrader({"autoencoder": autoencoder.init_autoencoder()}))
+    monkeypatch.setattr(grading_checks._common, "GRADER", _FakeGrader({"autoencoder": autoencoder.init_autoencoder()}))
     settings = dict(target_psnr=0.0)
-    checks.check_psnr_value(None, settings)  # the reference passes
+    grading_checks.check_psnr_value(None, settings)  # the reference passes
     real = metrics.psnr
     monkeypatch.setattr(metrics, "psnr", lambda x, x_hat, data_range=1.0: real(x, x_hat, 255.0))
     with pytest.raises(AssertionError, match="psnr gives a mean validation PSNR of"):
-        checks.check_psnr_value(None, settings)
+        grading_checks.check_psnr_value(None, settings)
 
 
 # ---------------------------------------------------------------- Q5
@@ -587,19 +587,19 @@ def test_find_letters_keeping_specks_is_caught(monkeypatch):
 
     monkeypatch.setattr(ocr, "findLetters", _find_letters_keeping_specks)
     with pytest.raises(AssertionError, match="boxes match no character"):
-        checks.check_find_letters()
+        grading_checks.check_find_letters()
 
 
 def test_find_letters_out_of_reading_order_is_caught(monkeypatch):
     _find_letters_edit(monkeypatch, lambda boxes, binary: (sorted(boxes), binary))  # by top edge: raster order
     with pytest.raises(AssertionError, match="not in reading order"):
-        checks.check_find_letters()
+        grading_checks.check_find_letters()
 
 
 def test_find_letters_marking_paper_as_ink_is_caught(monkeypatch):
     _find_letters_edit(monkeypatch, lambda boxes, binary: (boxes, np.ones_like(binary)))
     with pytest.raises(AssertionError, match="on or next to the characters"):
-        checks.check_find_letters()
+        grading_checks.check_find_letters()
 
 
 def _crop_with(binary, box, square=True, centred=True, in_place=False):
@@ -634,7 +634,7 @@ def test_crop_holes_are_caught(monkeypatch, options, message):
 
     monkeypatch.setattr(ocr, "crop_to_input", lambda binary, box: _crop_with(binary, box, **options))
     if message is None:
-        checks.check_crop_to_input()
+        grading_checks.check_crop_to_input()
         return
     with pytest.raises(AssertionError, match=message):
-        checks.check_crop_to_input()
+        grading_checks.check_crop_to_input()

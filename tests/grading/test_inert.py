@@ -1,5 +1,5 @@
-"""A submission's notebooks are made inert before a page shows them (grading.inert), and the pages that show
-them carry a Content-Security-Policy (grading.page_policy): checked on the hostile sample's notebook, as the
+"""A submission's notebooks are made inert before a page shows them (grading.feedback.inert), and the pages that show
+them carry a Content-Security-Policy (grading.feedback.page_policy): checked on the hostile sample's notebook, as the
 formgrader's exporter and the feedback pages render it, without a browser (tests/grading/test_formgrader.py
 opens the graded sample in one)."""
 
@@ -10,8 +10,9 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from grading import inert, page_policy, samples
-from grading.layout import PROJECT_ROOT
+from grading.course.paths import PROJECT_ROOT
+from grading.feedback import inert, page_policy
+from grading.selftest import samples
 
 MARK = "hw5Pwned"
 
@@ -144,7 +145,7 @@ def _formgrader_exporter(guarded: bool = True):
     config.HTMLExporter.template_name = "formgrade"
     config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
     if guarded:
-        config.HTMLExporter.preprocessors = ["grading.inert_preprocessor.InertNotebook"]
+        config.HTMLExporter.preprocessors = ["grading.feedback.inert_preprocessor.InertNotebook"]
         config.HTMLExporter.sanitize_html = True
     return HTMLExporter(config=config)
 

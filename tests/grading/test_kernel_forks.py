@@ -1,4 +1,4 @@
-"""Kernels forked from a warm server (grading.kernel_forks), as nbgrader's run uses them: started, fed and
+"""Kernels forked from a warm server (grading.sandbox.inside.kernel_server), as nbgrader's run uses them: started, fed and
 ended by jupyter_client like ordinary kernels, each in its notebook's folder with its own environment; an
 interrupt, a kernel's exit and a killed client behave as with an ordinary kernel; without a server the client
 starts an ordinary kernel."""
@@ -18,7 +18,7 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-from grading import kernel_forks
+from grading.sandbox.inside import kernel_server
 
 SERVER_START_SECONDS = 60
 
@@ -28,7 +28,7 @@ def spec(tmp_path, monkeypatch):
     """A kernel spec that asks a server at a private socket, found by jupyter_client through JUPYTER_PATH."""
     sockets = Path(tempfile.mkdtemp(prefix="hw5k-"))  # short: a socket's path has at most 107 bytes
     server = str(sockets / "kernels.sock")
-    folder = kernel_forks.write_kernel_spec(tmp_path / "kernels", str(tmp_path / "kernels"), server)
+    folder = kernel_server.write_kernel_spec(tmp_path / "kernels", str(tmp_path / "kernels"), server)
     monkeypatch.setenv("JUPYTER_PATH", str(folder))
     yield server
     shutil.rmtree(sockets, ignore_errors=True)
@@ -38,7 +38,7 @@ def spec(tmp_path, monkeypatch):
 def server(spec, tmp_path):
     """The server, running beside a stand-in for nbgrader (a process that waits), both ended after the test."""
     nbgrader = [sys.executable, "-c", "import time; time.sleep(600)"]
-    process = subprocess.Popen(kernel_forks.server_command(str(tmp_path / "kernels"), nbgrader, spec),
+    process = subprocess.Popen(kernel_server.server_command(str(tmp_path / "kernels"), nbgrader, spec),
                                start_new_session=True)
     deadline = time.monotonic() + SERVER_START_SECONDS
     while not os.path.exists(spec) and time.monotonic() < deadline:

@@ -1,4 +1,4 @@
-"""``sandbox.limited``: the memory limit holds, and a process started with it ends when its parent is killed."""
+"""``bwrap.limited``: the memory limit holds, and a process started with it ends when its parent is killed."""
 
 import os
 import signal
@@ -6,14 +6,14 @@ import subprocess
 import sys
 import time
 
-from grading import sandbox
-from grading.layout import PROJECT_ROOT
+from grading.course.paths import PROJECT_ROOT
+from grading.sandbox import bwrap
 from processes import is_running
 
 PARENT = """
 import subprocess, sys
-from grading import sandbox
-child = subprocess.Popen(sandbox.limited([sys.executable, "-c", "import time; time.sleep(60)"], 1) if {limited}
+from grading.sandbox import bwrap
+child = subprocess.Popen(bwrap.limited([sys.executable, "-c", "import time; time.sleep(60)"], 1) if {limited}
                          else [sys.executable, "-c", "import time; time.sleep(60)"])
 print(child.pid, flush=True)
 child.wait()
@@ -54,6 +54,6 @@ def test_a_limited_process_ends_with_its_parent_where_a_plain_one_survives():
 
 
 def test_the_address_space_limit_stops_a_large_allocation():
-    run = subprocess.run(sandbox.limited([sys.executable, "-c", "import numpy; numpy.ones(2**31)"], 1),
+    run = subprocess.run(bwrap.limited([sys.executable, "-c", "import numpy; numpy.ones(2**31)"], 1),
                          capture_output=True, text=True)
     assert run.returncode != 0 and "MemoryError" in run.stderr

@@ -1,4 +1,4 @@
-"""The provided-file check after nbgrader's sandboxed run (grading.notebook_run.changed_provided_files), the
+"""The provided-file check after nbgrader's sandboxed run (grading.sandbox.notebook_run.changed_provided_files), the
 command that starts nbgrader there (a student id as data), and the public gradebook it is given."""
 
 import shutil
@@ -7,8 +7,10 @@ import sys
 
 import pytest
 
-from grading.course import ASSIGNMENT
-from grading.notebook_run import NBGRADER_MAIN, autograde_command, changed_provided_files
+from grading.batch.result_store import add_submission
+from grading.course.paths import ASSIGNMENT
+from grading.sandbox import notebook_run
+from grading.sandbox.notebook_run import NBGRADER_MAIN, autograde_command, changed_provided_files
 
 STUDENT = "ada"
 
@@ -73,14 +75,14 @@ def test_the_public_gradebook_has_no_student_or_hidden_test_and_is_made_again_on
 
     from nbgrader.api import Gradebook, SourceCell
 
-    from grading import autograde
-    from grading.notebook_run import HIDDEN_BEGIN, public_gradebook
+    from grading.course.gradebook import public_gradebook
+    from grading.course.paths import HIDDEN_BEGIN
 
     course = tmp_path / "course"
     for part in ("source", "release"):
         shutil.copytree(released_course / part, course / part)
     shutil.copy2(released_course / "gradebook.db", course / "gradebook.db")
-    autograde.add_submission(course, "ada", course / "source" / ASSIGNMENT)
+    add_submission(course, "ada", course / "source" / ASSIGNMENT)
     with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         warnings.simplefilter("ignore")
         gradebook.add_student("ada")
@@ -117,7 +119,7 @@ def test_a_student_id_reaches_nbgrader_as_data_never_as_an_option(student):
 def test_a_broken_or_missing_notebook_is_named_and_left_out_so_the_others_run(tmp_path):
     import nbformat
 
-    from grading.notebook_run import prepare
+    from grading.sandbox.notebook_run import prepare
 
     release, submission = tmp_path / "release", tmp_path / "submission"
     for folder in (release, submission):
@@ -144,7 +146,6 @@ def test_huge_outputs_are_cut_with_a_note_and_the_notebook_is_kept(tmp_path, mon
 
     import nbformat
 
-    from grading import notebook_run
 
     graded = tmp_path / "run" / "autograded" / STUDENT / ASSIGNMENT
     graded.mkdir(parents=True)

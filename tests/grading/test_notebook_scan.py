@@ -1,13 +1,14 @@
-"""Notebook cells that tamper with the grader (grading.notebook_scan), and hidden tests stripped from grade cells
-(grading.notebook_run.strip_hidden_tests)."""
+"""Notebook cells that tamper with the grader (grading.grader.notebook_scan), and hidden tests stripped from grade cells
+(grading.course.gradebook.strip_hidden_tests)."""
 
 import json
 
 import nbformat
 import pytest
 
-from grading.notebook_run import HIDDEN_BEGIN, HIDDEN_END, strip_hidden_tests
-from grading.notebook_scan import cell_tampering, tampering
+from grading.course.gradebook import strip_hidden_tests
+from grading.course.paths import HIDDEN_BEGIN, HIDDEN_END
+from grading.grader.notebook_scan import cell_tampering, tampering
 
 # ---------------------------------------------------------------- cell_tampering
 

@@ -1,4 +1,4 @@
-"""Outputs limited while a notebook runs (grading.output_limits.LimitedExecute, nbgrader's Execute in the
+"""Outputs limited while a notebook runs (grading.sandbox.inside.output_limits.LimitedExecute, nbgrader's Execute in the
 sandboxed run), with small limits so that a real kernel sends past them in a second."""
 
 import json
@@ -6,7 +6,7 @@ import json
 import nbformat
 import pytest
 
-from grading import output_limits
+from grading.sandbox.inside import output_limits
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.layout import PROJECT_ROOT, student_files
-from grading.release import solution_lines, strip_solutions, verify_release
+from grading.course.paths import PROJECT_ROOT, student_files
+from grading.course.stubs import strip_solutions
+from grading.course.verify import solution_lines, verify_release
 
 SAMPLE = '''def area(w, h):
     """Area of a w x h rectangle."""
@@ -80,7 +81,7 @@ def test_the_students_hw5lib_shows_their_seven_files_and_the_helpers_only(releas
     own = {Path(rel).name for rel in student_files()}
     assert len(own) == 7 and own <= top
     # what the notebooks import beside the student's files; the stand-in's drawing lives one level down
-    assert top - own == {"__init__.py", "cli.py", "config.py", "data.py", "images.py", "ocr_eval.py", "ocr_model.py",
+    assert top - own == {"__init__.py", "cli.py", "config.py", "data.py", "images.py", "nist36_format.py", "ocr_eval.py", "ocr_model.py",
                          "pages.py", "pca.py", "plots.py", "toydata.py", "weights.py"}
     assert {p.name for p in (package / "checks").iterdir() if p.is_file()} == {
         "__init__.py", "_common.py", "theory.py", "fully_connected.py", "training.py", "autoencoder.py", "ocr.py",

@@ -6,10 +6,12 @@ import warnings
 
 import pytest
 
-from grading import autograde, report
 from grading.__main__ import main
-from grading.course import ASSIGNMENT
-from grading.points import load_points
+from grading.course.gradebook import merge_into_gradebook
+from grading.course.paths import ASSIGNMENT
+from grading.course.points import load_points
+from grading.feedback import report
+from grading.grader.result import Result, write_result
 
 HANDOUT_TOTAL = 127  # ../shared/HANDOUT.md: every question's points
 MANUAL_SCORES = {"q1_1": 3, "q1_5": 10, "q3_2_written": 2}  # what a grader entered for "ada"
@@ -39,10 +41,10 @@ def course(released_course, tmp_path_factory):
     points = {gid: float(p) for notebook in load_points().values() for gid, p in notebook.items()}
     automatic = {gid: p for gid, p in points.items() if gid in _code_cells(root)}
     for student, lost in (("ada", {"q2_3_backwards"}), ("blank", set(automatic))):
-        result = autograde.Result(student=student, fingerprint="-",
-                                  scores={g: [0.0 if g in lost else p, p] for g, p in automatic.items()})
-        autograde._write_result(root, result)
-        autograde._merge_into_gradebook(root / "gradebook.db", result)
+        result = Result(student=student, fingerprint="-",
+                        scores={g: [0.0 if g in lost else p, p] for g, p in automatic.items()})
+        write_result(root, result)
+        merge_into_gradebook(root / "gradebook.db", result.student, result.scores)
         (root / "feedback" / student / ASSIGNMENT).mkdir(parents=True)
     set_manual(root, "ada", dict(MANUAL_SCORES, **{OVERRIDE[0]: OVERRIDE[1]}))
     return root

@@ -1,15 +1,18 @@
 """Planted bugs cost their own question only, alternative solutions score full marks (the trusted grader alone).
 
-``grading.preview`` runs the trusted grader (every grade cell of the source notebooks, hidden tests included,
+``grading.selftest.forecast`` runs the trusted grader (every grade cell of the source notebooks, hidden tests included,
 the submission sandboxed) without nbgrader's notebook run; the full autograding of a few samples and of every
 attack is in test_autograde.py, the full sweep in `make sweep`.
 """
 
 import pytest
 
-from grading import preview, samples, sandbox
-from grading.course import ASSIGNMENT
-from grading.points import question_of
+from grading.course.paths import ASSIGNMENT
+from grading.course.points import question_of
+from grading.grader import trusted
+from grading.grader.limits import Limits
+from grading.sandbox import bwrap
+from grading.selftest import forecast, samples
 
 
 def test_there_are_enough_samples_of_each_kind():
@@ -19,20 +22,20 @@ def test_there_are_enough_samples_of_each_kind():
 
 
 @pytest.fixture(scope="module")
-def forecast(released_course):
+def forecasts(released_course):
     names = [s.name for s in samples.PLANTED + samples.ALTERNATIVES]
-    return preview.selftest(released_course, names, jobs=2)
+    return forecast.selftest(released_course, names, jobs=2)
 
 
 @pytest.mark.parametrize("name", [s.name for s in samples.PLANTED])
-def test_a_planted_bug_loses_its_own_question_and_only_that(forecast, name):
-    lost, expected, failures = forecast[name]
+def test_a_planted_bug_loses_its_own_question_and_only_that(forecasts, name):
+    lost, expected, failures = forecasts[name]
     assert lost == expected, failures
 
 
 @pytest.mark.parametrize("name", [s.name for s in samples.ALTERNATIVES])
-def test_a_differently_written_solution_scores_full_marks(forecast, name):
-    lost, _, failures = forecast[name]
+def test_a_differently_written_solution_scores_full_marks(forecasts, name):
+    lost, _, failures = forecasts[name]
     assert lost == set(), failures
 
 
@@ -42,23 +45,23 @@ WORKER_ATTACKS = ["attack_patches_checker_at_import", "attack_patches_numpy_at_i
 
 @pytest.fixture(scope="module")
 def attack_verdicts(released_course, tmp_path_factory):
-    """The trusted grader's verdicts on the attacks that act in the worker alone (sandboxed where possible)."""
+    """The trusted grader's verdicts on the attacks that act in the function server alone (sandboxed where possible)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(name):
         folder = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES[name],
                                       tmp_path_factory.mktemp(name) / ASSIGNMENT)
-        return name, preview.verdict(released_course, folder)
+        return name, forecast.verdict(released_course, folder)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(one, WORKER_ATTACKS))
 
 
-@pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="attacks are graded in the sandbox")
+@pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="attacks are graded in the sandbox")
 @pytest.mark.parametrize("attack", WORKER_ATTACKS)
 def test_an_attack_in_the_worker_gains_nothing_and_is_named(attack_verdicts, attack):
     sample, outcome = samples.SAMPLES[attack], attack_verdicts[attack]
-    lost = preview.lost_questions(outcome["cells"])
+    lost = forecast.lost_questions(outcome["cells"])
     if sample.loses == ("*",):
         assert all(outcome["cells"].values()), "a blank attack passed a grade cell"
     else:
@@ -77,9 +80,9 @@ def test_the_reference_hunt_is_a_real_attack(released_course, tmp_path):
     it left blank (sandboxed it loses them: test_an_attack_in_the_worker_gains_nothing_and_is_named)."""
     sample = samples.SAMPLES["attack_finds_the_reference"]
     folder = samples.write_sample(released_course / "source" / ASSIGNMENT, sample, tmp_path / ASSIGNMENT)
-    outcome = preview.preview(released_course, folder, sandboxed=False, questions=sample.loses)
+    outcome = forecast.preview(released_course, folder, sandboxed=False, questions=sample.loses)
     assert {question_of(gid) for gid in outcome} == set(sample.loses)  # those questions' cells only
-    assert preview.lost_questions(outcome) == set()
+    assert forecast.lost_questions(outcome) == set()
 
 
 def test_failure_messages_name_the_mistake(forecast):
@@ -91,7 +94,7 @@ def test_failure_messages_name_the_mistake(forecast):
 
 def test_an_edit_that_no_longer_matches_the_reference_is_reported(tmp_path, released_course):
     broken = samples.Sample("stale", "planted", ("Q2.3",), (("hw5lib/nn.py", "no such line", "x"),), "stale")
-    with pytest.raises(ValueError, match="update grading/samples.py"):
+    with pytest.raises(ValueError, match="update grading/selftest/samples.py"):
         samples.write_sample(released_course / "source" / ASSIGNMENT, broken, tmp_path / "stale")
 
 
@@ -102,14 +105,13 @@ def test_a_rewrite_replaces_only_the_named_solution():
 
 
 def test_a_question_the_notebooks_do_not_grade_is_named(tmp_path):
-    from grading import trusted
-    from grading.layout import PROJECT_ROOT
+    from grading.course.paths import PROJECT_ROOT
 
     with pytest.raises(ValueError, match=r"no grade cell belongs to Q9\.9; the graded questions are .*Q2\.3"):
-        trusted.grade(PROJECT_ROOT / "notebooks", tmp_path, trusted.Limits(), questions={"Q9.9", "Q2.3"})
+        trusted.grade(PROJECT_ROOT / "notebooks", tmp_path, Limits(), questions={"Q9.9", "Q2.3"})
 
 
-@pytest.mark.skipif(sandbox.bubblewrap_problem() is not None, reason="attacks are graded in the sandbox")
+@pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="attacks are graded in the sandbox")
 def test_a_checker_that_calls_the_courses_own_is_refused_with_the_reason(attack_verdicts):
     cells = attack_verdicts["attack_borrows_the_checker"]["cells"]
     assert "calls the course's gradient checker" in cells["q2_5_gradcheck"] and "your own central" in cells["q2_5_gradcheck"]

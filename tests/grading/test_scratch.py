@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import cluster, scratch
+from grading.batch import dask_runner, scratch
 
 
 @pytest.fixture
@@ -54,12 +54,12 @@ def test_a_worker_removes_its_unpacked_course_when_told_and_when_a_newer_course_
     source = tmp_path_factory.mktemp("course")
     (source / "grader").mkdir()
     (source / "grader" / "public_gradebook.db").write_bytes(b"")
-    first, second = cluster.pack(source), None
+    first, second = dask_runner.pack(source), None
     (source / "grader" / "classifier.npz").write_bytes(b"new")
-    second = cluster.pack(source)
-    old = cluster._course_here(first, "first")
+    second = dask_runner.pack(source)
+    old = dask_runner._course_here(first, "first")
     assert old.is_dir() and (old / scratch.MARKER).is_file()
-    new = cluster._course_here(second, "second")  # a newer course replaces the one the worker held
+    new = dask_runner._course_here(second, "second")  # a newer course replaces the one the worker held
     assert not old.exists() and new.is_dir()
-    assert cluster.remove_unpacked_courses() == 1 and not new.exists()
+    assert dask_runner.remove_unpacked_courses() == 1 and not new.exists()
     assert sorted(Path(tmp).glob("hw5-*")) == []

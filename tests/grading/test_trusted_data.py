@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from grading import trusted
+from grading.grader import trusted
 from hw5lib import data
 
 
@@ -33,7 +33,7 @@ def test_nist36_is_read_once_and_each_load_is_a_writable_copy_of_its_own(monkeyp
 
 def test_the_trusted_grader_imports_no_nbformat():
     """nbformat (through jsonschema) takes about a second to import: the trusted grader's run needs none of it."""
-    probe = ("import sys; from grading import trusted; from grading.points import question_of; "
+    probe = ("import sys; from grading.grader import trusted; from grading.course.points import question_of; "
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('nbformat', 'jsonschema', 'nbgrader')))")
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert found.strip() == "[]"

@@ -6,13 +6,15 @@ import json
 import shutil
 
 import pytest
-
-from grading import sandbox, trusted
-from grading.course import ASSIGNMENT
 from test_trusted_time import _notebook  # a notebook of grade cells
 
-pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
-                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+from grading.course.paths import ASSIGNMENT
+from grading.grader import trusted
+from grading.grader.limits import Limits
+from grading.sandbox import bwrap
+
+pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
 
 # tanh_from_sigmoid written with tanh_derivative, whose reference copy calls tanh_from_sigmoid back
 MUTUAL = '''
@@ -34,7 +36,7 @@ def test_endless_mutual_recursion_is_named_and_costs_its_check_only(released_cou
         "q1_6_4_tanh_from_sigmoid": "checks.check_tanh_from_sigmoid(seed=0)",
         "q1_4_sigmoid_derivative": "checks.check_sigmoid_derivative(seed=0)"})))
 
-    outcome = trusted.grade(source, package, trusted.Limits(cell_timeout=20, submission_seconds=120, memory_gb=4))
+    outcome = trusted.grade(source, package, Limits(cell_timeout=20, submission_seconds=120, memory_gb=4))
 
     message = outcome.cells["q1_6_4_tanh_from_sigmoid"]
     assert ("tanh_from_sigmoid called tanh_derivative, which calls tanh_from_sigmoid back: endless recursion"

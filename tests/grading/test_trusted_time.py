@@ -7,11 +7,13 @@ import shutil
 
 import pytest
 
-from grading import sandbox, trusted
-from grading.course import ASSIGNMENT
+from grading.course.paths import ASSIGNMENT
+from grading.grader import trusted
+from grading.grader.limits import Limits
+from grading.sandbox import bwrap
 
-pytestmark = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
-                                reason=f"no sandbox here: {sandbox.bubblewrap_problem()}")
+pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
+                                reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
 
 # theory.sigmoid_derivative of a submission that asks the grader's copy of nn.compute_loss_and_acc for work
 # (about 0.07 s a call): a hundred calls for an input of 3 values, without end for an input of 4
@@ -21,7 +23,7 @@ from hw5lib import nn
 
 Y = np.eye(36)[np.arange(300_000) % 36]
 P = np.full((300_000, 36), 1 / 36)
-Y.flags.writeable = P.flags.writeable = False  # sent once a cell, then by token: the calls cost the worker little
+Y.flags.writeable = P.flags.writeable = False  # sent once a cell, then by token: the calls cost the function server little
 
 
 def sigmoid_derivative(x):
@@ -55,7 +57,7 @@ def test_the_graders_work_is_not_the_submissions_time_but_is_bounded(released_co
     (source / "01_time.ipynb").write_text(json.dumps(_notebook(
         {"slow_reference": CELL.format(size=3), "endless_reference": CELL.format(size=4)})))
 
-    outcome = trusted.grade(source, package, trusted.Limits(cell_timeout=3, submission_seconds=120, memory_gb=4))
+    outcome = trusted.grade(source, package, Limits(cell_timeout=3, submission_seconds=120, memory_gb=4))
 
     # a hundred calls of about 0.07 s of the grader's time: over the cell's 3 s, yet the submission's own time is small
     assert outcome.cells["slow_reference"] == "" and outcome.seconds["slow_reference"] > 3  # longer than the limit

@@ -10,7 +10,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from grading import wire
+from grading.sandbox.inside import wire
 
 # ---------------------------------------------------------------- helpers
 
@@ -603,7 +603,7 @@ def test_the_other_sides_own_slowness_still_times_out(connect):
 @pytest.mark.parametrize("checksums", [True, False])
 def test_a_large_array_the_worker_received_goes_back_as_a_token_until_it_changes(checksums):
     """As in read_text: the grader's findLetters returns the page, the submission passes it to the grader's
-    crop_to_input again and again. With checksums (the worker's side) it crosses back as a token, so the grader
+    crop_to_input again and again. With checksums (the function server's side) it crosses back as a token, so the grader
     gets its own object; once the submission changes it, it travels in full, changed."""
     page = np.arange(300 * 300, dtype=float).reshape(300, 300)  # 720 kB: a large array, writable
     seen = []

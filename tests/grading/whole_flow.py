@@ -1,9 +1,10 @@
 """The submissions the whole grading flow grades once per test session (``course_root`` in conftest.py)."""
 
-from grading import autograde, samples
+from grading.grader.limits import Limits
+from grading.selftest import samples
 
 # the huge allocation touches 4 GB page by page; the disk filler is stopped after a quarter GiB
-LIMITS = autograde.Limits(cell_timeout=20, submission_seconds=480, memory_gb=4, disk_gb=0.25)
+LIMITS = Limits(cell_timeout=20, submission_seconds=480, memory_gb=4, disk_gb=0.25)
 SAMPLED = ["grad_W_transposed", "alternative_noisy", *[s.name for s in samples.HOSTILE]]
 # attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
 # others, which act in the worker alone, are graded by the trusted grader in test_samples.py

@@ -8,8 +8,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading import expected_values
-from grading.layout import PROJECT_ROOT
+from grading.course import expected_values
+from grading.course.paths import PROJECT_ROOT
 from hw5lib import autoencoder, checks, metrics, my_gradcheck, nn, theory, train
 from hw5lib.checks import _common
 

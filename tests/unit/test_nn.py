@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from grading import gradcheck
+from grading.grader import gradcheck
 from hw5lib import nn
 
 

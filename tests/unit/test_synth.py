@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from hw5lib.standin import synth
 from hw5lib.data import CLASS_NAMES
+from hw5lib.standin import synth
 
 
 def test_a_sample_is_one_course_row_and_is_reproducible():

@@ -4,10 +4,8 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio
 
-from grading import gradcheck
-from grading import grading_checks as checks
+from grading.grader import gradcheck, grading_checks
 from hw5lib import autoencoder, config, metrics, pca, toydata, train, weights
-
 
 # ---------------------------------------------------------------- metrics
 
@@ -37,15 +35,15 @@ def test_psnr_matches_scikit_image_per_image():
 
 
 def test_autoencoder_layers_and_forward():
-    checks.check_autoencoder_init(seed=1)
+    grading_checks.check_autoencoder_init(seed=1)
     params = autoencoder.init_autoencoder()
     assert sum(v.size for k, v in params.items() if k[0] in "Wb") == 68704
-    checks.check_autoencoder_forward(batch=4, seed=2)
+    grading_checks.check_autoencoder_forward(batch=4, seed=2)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_autoencoder_backward_agrees_with_finite_differences(seed):
-    report = checks.check_autoencoder_backward(batch=3, seed=seed, max_coords=80)
+    report = grading_checks.check_autoencoder_backward(batch=3, seed=seed, max_coords=80)
     assert report.max_norm < 1e-6, str(report)
     assert len(report.checks) == 8
 
@@ -64,7 +62,7 @@ def test_momentum_update_against_hand_computed_steps():
     assert params["M_Wl"][0, 0] == pytest.approx(0.9 * -0.2 - 0.2)
     assert params["Wl"][0, 0] == pytest.approx(0.8 - 0.38)
     assert params["bl"][0] == pytest.approx(0.1 + 0.19)
-    checks.check_momentum(seed=3)
+    grading_checks.check_momentum(seed=3)
 
 
 def test_autoencoder_training_falls_every_epoch_on_a_subset(full_standin):
@@ -78,7 +76,7 @@ def test_autoencoder_training_falls_every_epoch_on_a_subset(full_standin):
 
 
 def test_learning_rate_schedule_and_loss_is_a_total():
-    checks.check_autoencoder_training(epochs=5, seed=1)
+    grading_checks.check_autoencoder_training(epochs=5, seed=1)
 
 
 # ---------------------------------------------------------------- Q3
@@ -96,7 +94,7 @@ def test_q3_reference_reaches_the_target_in_50_epochs(full_standin):
 
 
 def test_history_of_train_classifier():
-    checks.check_train_classifier(epochs=4, seed=2)
+    grading_checks.check_train_classifier(epochs=4, seed=2)
     x, y = toydata.make_toy_data()
     np.random.seed(2)
     params = train.init_classifier(2, 10, 4)

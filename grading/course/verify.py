@@ -1,60 +1,18 @@
-"""The student release: solution regions of the student-fillable .py files become stubs, then checks.
-
-nbgrader strips the notebooks but copies other files verbatim, so ``strip_solutions`` does the same
-for Python files: every ``### BEGIN SOLUTION`` / ``### END SOLUTION`` region becomes a stub that
-raises NotImplementedError naming the function, keeping the signature, the docstring and any given
-code around it. ``verify_release`` then proves that nothing of the reference is left: no marker, no solution line,
-no file that is not declared, and no provided code that computes a graded answer.
-"""
+"""The release's verification: ``verify_release`` proves that nothing of the reference is left in the student
+release: no marker, no solution line, no file that is not declared, and no provided code that computes a graded
+answer (``answer_scan``)."""
 
 from __future__ import annotations
 
-import ast
-import re
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import nbformat
 
-from grading import answer_scan
-from grading.layout import SOLUTION_BEGIN, SOLUTION_END, provided_files, student_files
-
-_BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
-_END = re.compile(r"^\s*### END SOLUTION\s*$")
-_DEF = re.compile(r"^\s*def\s+(\w+)\s*\(")
-
-
-def strip_solutions(source: str, where: str = "<file>") -> str:
-    """``source`` with each solution region replaced by a NotImplementedError stub."""
-    lines = source.splitlines(keepends=True)
-    out: list[str] = []
-    inside = False
-    function = "this function"
-    for number, line in enumerate(lines, start=1):
-        begin, end = _BEGIN.match(line), _END.match(line)
-        if not inside and (found := _DEF.match(line)):
-            function = found.group(1)
-        if begin:
-            if inside:
-                raise ValueError(f"{where}:{number}: a solution region starts inside another one")
-            inside = True
-            indent = begin.group(1)
-            out.append(f"{indent}# YOUR CODE HERE\n")
-            place = f" in {where}" if where != "<file>" else ""
-            out.append(f'{indent}raise NotImplementedError("write {function}{place}: see its docstring and the notebook")\n')
-        elif end:
-            if not inside:
-                raise ValueError(f"{where}:{number}: '### END SOLUTION' without a region to end")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{where}: a solution region is never closed with '### END SOLUTION'")
-    stripped = "".join(out)
-    ast.parse(stripped, filename=where)  # the student's copy must still be valid Python
-    return stripped
+from grading.course import answer_scan
+from grading.course.paths import SOLUTION_BEGIN, SOLUTION_END, ignored, provided_files, student_files
+from grading.course.stubs import BEGIN_LINE, END_LINE
 
 
 def solution_lines(sources: dict[str, str], min_length: int = 20) -> set[str]:
@@ -63,8 +21,8 @@ def solution_lines(sources: dict[str, str], min_length: int = 20) -> set[str]:
     for text in sources.values():
         inside = False
         for line in text.splitlines():
-            if _BEGIN.match(line) or _END.match(line):
-                inside = bool(_BEGIN.match(line))
+            if BEGIN_LINE.match(line) or END_LINE.match(line):
+                inside = bool(BEGIN_LINE.match(line))
                 continue
             (inside_lines if inside else outside_lines).add(line.strip())
     return {line for line in inside_lines - outside_lines if len(line) >= min_length and not line.startswith("#")}
@@ -86,7 +44,7 @@ def undeclared_files(folder: Path) -> list[str]:
     """Files of a release folder that pyproject.toml declares neither student-fillable nor provided."""
     declared = set(student_files()) | set(provided_files())
     return sorted(rel for rel in (p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+                                  if p.is_file() and not ignored(p.relative_to(folder)))
                   if rel not in declared)
 
 
@@ -123,11 +81,3 @@ def verify_release(folder: Path, secret_lines: set[str]) -> list[str]:
     return problems
 
 
-def write_zip(folder: Path, archive: Path) -> Path:
-    """Zip a release folder (without caches) for students."""
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                zf.write(path, Path(folder.name) / path.relative_to(folder))
-    return archive

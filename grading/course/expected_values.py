@@ -3,7 +3,7 @@
 The public checks (``hw5lib.checks``) compute no answer; they compare with these values, which travel in the
 release as data (``hw5lib/checks/expected_values.npz``). They are computed here, with the reference copy of
 ``hw5lib`` (the instructor's project), for the calls the notebooks make (``PUBLIC_CASES``) and for no other: the
-hidden tests' seeds and shapes never reach the file. ``python -m grading.expected_values`` writes the file again
+hidden tests' seeds and shapes never reach the file. ``python -m grading.course.expected_values`` writes the file again
 (after a change to the reference or to a public check's inputs); the course build and a test refuse a stale one.
 """
 
@@ -248,7 +248,7 @@ def compute() -> dict[str, np.ndarray]:
 def stale(path: Path = _common.EXPECTED_VALUES) -> list[str]:
     """What differs between the stored file and values computed now (empty: the file is current)."""
     if not path.is_file():
-        return [f"{path} is missing: run python -m grading.expected_values"]
+        return [f"{path} is missing: run python -m grading.course.expected_values"]
     with np.load(path, allow_pickle=False) as stored:
         stored = {key: stored[key] for key in stored.files}
     fresh = compute()

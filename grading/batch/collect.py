@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grading.autograde import add_submission
+from grading.batch.result_store import add_submission
 
 
 @dataclass

@@ -6,38 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
-from grading import expected_values
-from grading.layout import PROJECT_ROOT, provided_files, student_files
-from grading.release import solution_lines, strip_solutions, verify_release, write_zip
-
-ASSIGNMENT = "hw5"
-CONFIG_TEMPLATE = '''\
-# Written by `python -m grading build`; edit grading/ in the project instead.
-c = get_config()  # noqa: F821 (provided by nbgrader)
-c.CourseDirectory.root = {root!r}
-c.CourseDirectory.course_id = "hw5"
-# the release/collect exchange of a shared JupyterHub is not used: submissions come in with `collect`
-c.Exchange.root = {root!r} + "/exchange"
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
-# Student-fillable files stay the student's at autograde time; every other file is replaced by the
-# instructor's copy (from pyproject.toml [tool.hw5.student-files]).
-c.Autograde.exclude_overwriting = {{"hw5": {student_files!r}}}
-c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
-c.Execute.timeout = {cell_timeout}  # seconds per cell
-'''
-
-
-# The instructor's formgrader only: what it renders of a submission is made inert first (grading.inert), with
-# nbconvert's own sanitiser behind it.
-FORMGRADER_CONFIG = '''\
-c.HTMLExporter.preprocessors = ["grading.inert_preprocessor.InertNotebook"]
-c.HTMLExporter.sanitize_html = True
-'''
-
-
-GRADER_FOLDER = "grader"  # beside source/: what only the trusted grader reads (the reference networks)
+from grading.course import expected_values
+from grading.course.nbgrader_config import course_config
+from grading.course.paths import ASSIGNMENT, GRADER_FOLDER, PROJECT_ROOT, ignored, provided_files, student_files
+from grading.course.reference_networks import train_reference_network
+from grading.course.stubs import strip_solutions
+from grading.course.verify import solution_lines, verify_release
 
 
 def build_course(root: Path, cell_timeout: int = 120) -> Path:
@@ -52,7 +29,7 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     stale = expected_values.stale()
     if stale:
         raise RuntimeError("the public checks' stored values are out of date (" + "; ".join(stale[:3]) + "): run "
-                           "`python -m grading.expected_values` and commit hw5lib/checks/expected_values.npz")
+                           "`python -m grading.course.expected_values` and commit hw5lib/checks/expected_values.npz")
     declared = set(student_files()) | set(provided_files())
     shutil.copytree(PROJECT_ROOT / "hw5lib", source / "hw5lib", ignore=lambda folder, names: [
         name for name in names if name == "__pycache__" or (Path(folder) / name).is_file()
@@ -61,9 +38,7 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     networks = root / GRADER_FOLDER
     networks.mkdir(parents=True, exist_ok=True)
     train_reference_networks(networks)
-    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
-        root=str(root.resolve()), student_files=student_files(), cell_timeout=cell_timeout)
-        + FORMGRADER_CONFIG)
+    (root / "nbgrader_config.py").write_text(course_config(str(root.resolve()), cell_timeout))
     return source
 
 
@@ -73,11 +48,10 @@ def train_reference_networks(folder: Path) -> None:
     Grading reads the sample pages with the classifier and measures the student's PSNR on the autoencoder's
     output, so those checks do not depend on the student's other answers and do not retrain per submission.
     """
-    from grading import grading_checks
     from hw5lib import config, weights
 
     for kind, settings in (("classifier", config.q3_settings(fast=True)), ("autoencoder", config.q4_settings(fast=True))):
-        weights.save_params(folder / f"{kind}.npz", grading_checks.train_reference_network(kind, settings))
+        weights.save_params(folder / f"{kind}.npz", train_reference_network(kind, settings))
 
 
 INSTRUCTOR_ONLY = {"nbgrader", "nbval", "dask", "nh3", "jupyter-server-mathjax"}
@@ -139,3 +113,13 @@ def _notebook_solution_lines(source: Path) -> set[str]:
                 hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
                 secrets |= {line.strip() for line in hidden.splitlines() if len(line.strip()) >= 25}
     return secrets
+
+
+def write_zip(folder: Path, archive: Path) -> Path:
+    """Zip a release folder (without caches) for students."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not ignored(path.relative_to(folder)):
+                zf.write(path, Path(folder.name) / path.relative_to(folder))
+    return archive

@@ -2,9 +2,9 @@
 
 Instructor-only (never in the student release or a sandbox). They share their names and messages with the public
 checks of ``hw5lib.checks``, which compare with stored values on the notebooks' own inputs; these compute what
-they compare with, with the reference copies and the grader's finite-difference checker (``grading.gradcheck``),
+they compare with, with the reference copies and the grader's finite-difference checker (``grading.grader.gradcheck``),
 for any input: the hidden seeds and shapes, whole training runs, the reference networks. The trusted grader
-(``grading.trusted``) sets ``hw5lib.checks._common.GRADER``; while a check runs, the functions it names are
+(``grading.grader.trusted``) sets ``hw5lib.checks._common.GRADER``; while a check runs, the functions it names are
 called in a sandbox that holds the submission, while every other function is the instructor's copy, so a
 mistake in ``forward`` costs the points of Q2.2 and not those of Q2.4, Q3 or Q5 as well. The checks of
 properties alone are the public ones, imported as they are.
@@ -17,23 +17,23 @@ import re
 import numpy as np
 from scipy import special
 
-from grading import gradcheck
+from grading.course.reference_networks import train_q3_network
+from grading.grader import gradcheck
+from hw5lib.checks import autoencoder as autoencoder_checks
 from hw5lib.checks import _common
 from hw5lib.checks._common import close as _close
 from hw5lib.checks._common import expect_shape as _expect_shape
 from hw5lib.checks._common import forbidden as _forbidden
-from hw5lib.checks._common import grades, grading
 from hw5lib.checks._common import same as _same
 from hw5lib.checks._common import unchanged as _unchanged
-from hw5lib.checks._common import without_runtime_warning
+from hw5lib.checks._common import grades, grading, without_runtime_warning
 from hw5lib.checks.autoencoder import check_autoencoder_init  # noqa: F401 (properties alone: the public check)
-from hw5lib.checks.fully_connected import check_batches, check_initialize_weights  # noqa: F401
-from hw5lib.checks import autoencoder as autoencoder_checks
 from hw5lib.checks.autoencoder import judge_short_run
+from hw5lib.checks.fully_connected import check_batches, check_initialize_weights  # noqa: F401
 from hw5lib.checks.fully_connected import judge_lr0_epoch, judge_one_step
-from hw5lib.checks.training import judge_history
 from hw5lib.checks.ocr import (check_crop_to_input, check_find_letters,  # noqa: F401
                                check_find_letters_inputs, check_group_lines)
+from hw5lib.checks.training import judge_history
 
 _ACTIVATIONS = {
     "sigmoid": (special.expit, "sigmoid", "sigmoid_deriv"),
@@ -399,45 +399,6 @@ def check_train_classifier(epochs: int = 3, seed: int = 0) -> None:
                f"each epoch records {what}", rtol=1e-6)
 
 
-def _train_q3_network(settings: dict) -> tuple[dict, dict]:
-    """(params, history) of the Q3.1 run with these settings, seeded as notebook 03 seeds it."""
-    from hw5lib import data, train
-
-    nist = data.load_nist36(progress=False, quiet=True)
-    np.random.seed(0)
-    params = train.init_classifier(1024, settings["hidden"], 36)
-    # read-only views: training never changes its data, and the grader then sends the data once, not each epoch
-    x, y, x_valid, y_valid = (_read_only(a) for a in (nist.train_data, nist.train_labels, nist.valid_data,
-                                                       nist.valid_labels))
-    history = train.train_classifier(x, y, params, settings["epochs"], settings["batch_size"],
-                                     settings["learning_rate"], valid=(x_valid, y_valid), progress=False)
-    return params, history
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
-    view.flags.writeable = False
-    return view
-
-
-def train_reference_network(kind: str, settings: dict) -> dict:
-    """The Q3 classifier ('classifier') or the Q4 autoencoder ('autoencoder') trained as notebooks 03/04 train them.
-
-    Run with the reference code (the instructor's project, or the grader's process).
-    """
-    from hw5lib import autoencoder, data, train
-
-    if kind == "classifier":
-        return _train_q3_network(settings)[0]
-    nist = data.load_nist36(progress=False, quiet=True)
-    np.random.seed(0)
-    params = autoencoder.init_autoencoder()
-    train.train_autoencoder(nist.train_data, params, epochs=settings["epochs"], batch_size=settings["batch_size"],
-                            learning_rate=settings["learning_rate"], decay=settings["decay"],
-                            decay_every=settings["decay_every"], momentum=settings["momentum"], progress=False)
-    return params
-
-
 def reference_network(kind: str, settings: dict) -> dict:
     """When grading: the network the course build trained with the reference code (from the grader)."""
     return _common.GRADER.reference_network(kind, settings)
@@ -455,7 +416,7 @@ def check_trained_network(history: dict, settings: dict) -> None:
     if grading():
         settings = dict(settings, epochs=settings.get("grading_epochs", settings["epochs"]),
                         target_accuracy=settings.get("grading_target", settings["target_accuracy"]))
-        trained, history = _train_q3_network(settings)
+        trained, history = train_q3_network(settings)
     assert history is not None, "no history yet: run the Q3.1 training cell first"
     assert len(history["valid_acc"]) == settings["epochs"], (
         f"{len(history['valid_acc'])} epochs recorded; train for settings['epochs'] = {settings['epochs']}")
@@ -719,7 +680,6 @@ def _check_train_autoencoder_exactly(x: np.ndarray, seed: int) -> None:
     _close("history['train_loss'] with one batch per epoch", history.get("train_loss", []), want_losses,
            "each epoch's total squared error, measured on the forward pass of each batch (before its update)",
            rtol=1e-6)
-
 
 
 def check_autoencoder_history(history: dict, settings: dict) -> None:

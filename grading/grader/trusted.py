@@ -1,10 +1,10 @@
 """The trusted grader: decides every automatic point of one submission and never runs its code.
 
-Run as ``python -m grading.trusted`` (by ``grading.autograde``) with the course's grading source first on the
+Run as ``python -m grading.grader.trusted`` (by ``grading.batch.autograde``) with the course's grading source first on the
 path, so ``hw5lib`` here is the instructor's copy. It executes each grade cell of the source notebooks (hidden
 tests included) with ``hw5lib.checks``; while a check runs, the functions it grades are proxies that send each
-call, as plain data (``grading.wire``), to a worker process in the sandbox (``grading.worker``) that imports the
-submission's ``hw5lib``. When the submission's function calls another function of the handout's API, the call
+call, as plain data (``grading.sandbox.inside.wire``), to a function server in the sandbox (``grading.sandbox.inside.function_server``) that
+imports the submission's ``hw5lib``. When the submission's function calls another function of the handout's API, the call
 comes back here and runs the reference copy, so each mistake costs its own question only. The submission's
 warnings and prints never cost a point: they are collected for the feedback, and a warning is raised here
 again only so that a check that looks for one (an overflow in ``sigmoid``) sees it.
@@ -18,12 +18,8 @@ import importlib
 import inspect
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field, fields, replace
@@ -31,21 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-from grading import cgroups, disk_budget, sandbox, wire
-from grading.layout import student_files
+from grading.course import reference_networks
+from grading.course.paths import student_files
+from grading.grader import grading_checks
+from grading.grader.failures import CellTimeout, SubmissionFailure
+from grading.grader.handles import exit_description, ForkServer, FunctionProcess
+from grading.grader.limits import Limits
+from grading.sandbox import disk_budget
+from grading.sandbox.inside import wire
 
-WORKER_FILES = ("worker.py", "wire.py")
 _WARNING_CLASSES = {c.__name__: c for c in (RuntimeWarning, DeprecationWarning, FutureWarning, UserWarning,
                                             PendingDeprecationWarning, SyntaxWarning, ImportWarning,
                                             UnicodeWarning, BytesWarning, ResourceWarning)}
-
-
-class SubmissionFailure(Exception):
-    """The submission's code failed: raised, hung, crashed, or sent something that is not plain data."""
-
-
-class CellTimeout(BaseException):
-    """A grade cell's time is up (raised by an alarm, so that no check code can catch it as an Exception)."""
 
 
 MAX_NESTED_CALLS = 50  # calls of the submission inside the grader's callbacks inside calls of the submission ...
@@ -55,23 +48,6 @@ GRADER_EXTRA_CPU_SECONDS = 5  # the grader's CPU time per grade cell: the cell's
 
 def _out_of_time(signum, frame) -> None:
     raise CellTimeout()
-
-
-@dataclass
-class Limits:
-    """Per-submission limits: seconds per grade cell (and notebook cell), seconds for each of the two runs of a
-    submission (the trusted grading, the notebooks), memory in GiB of each sandboxed process tree, and the disk
-    budget in GiB of each sandbox (what it may write). A grade cell's seconds count the submission's own time,
-    not the grader's work for its calls of reference copies."""
-
-    cell_timeout: float = 120
-    submission_seconds: float = 900
-    memory_gb: float = 6.0
-    disk_gb: float = disk_budget.DEFAULT_GB
-
-    @property
-    def disk_bytes(self) -> int:
-        return int(self.disk_gb * 2**30)
 
 
 @dataclass
@@ -97,185 +73,6 @@ def api_functions() -> dict[str, object]:
     return functions
 
 
-def _exit_description(code: int | None) -> str:
-    if code is None:
-        return "it stopped answering"
-    if code < 0:
-        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-        return f"it was killed by {name}" + (" (the memory limit or a crash)" if -code in (6, 9, 11) else "")
-    return f"it exited with code {code} (sys.exit or os._exit in the submission?)"
-
-
-def _worker_tools(folder: Path) -> Path:
-    """folder/grader holding a copy of the worker's files (all a sandboxed worker sees of the grading code)."""
-    tools = folder / "grader"
-    tools.mkdir()
-    for name in WORKER_FILES:
-        shutil.copy2(Path(__file__).with_name(name), tools / name)
-    return tools
-
-
-class Zygote:
-    """The sandbox of one submission's grading: its first process (``worker.py --zygote``) forks a fresh worker
-    for each grade cell, after killing the previous one and everything it started and emptying the sandbox's
-    scratch places. A worker starts in milliseconds instead of a new sandbox and interpreter per cell."""
-
-    def __init__(self, grader: "Grader") -> None:
-        self.grader = grader
-        self.folder = Path(tempfile.mkdtemp(prefix="hw5-worker-"))
-        self.cells = self.folder / "cells"
-        self.cells.mkdir()
-        tools = _worker_tools(self.folder)
-        self.control, theirs = socket.socketpair()
-        argv = sandbox.command([sys.executable, "/grader/worker.py", "--zygote", str(theirs.fileno()), "/cells"],
-                               [sandbox.Mount(self.cells, "/cells", writable=True), sandbox.Mount(tools, "/grader")],
-                               "/tmp", sandbox.environment(), mqueue=True)
-        self.group = cgroups.create(grader.limits.memory_gb)  # None where no control group can be made
-        try:
-            self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb, group=self.group),
-                                            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                            start_new_session=True)
-        except BaseException:
-            if self.group is not None:
-                self.group.remove()
-            raise
-        theirs.close()
-        self.count = 0
-        self.disk = disk_budget.DiskWatch([self.cells], grader.limits.disk_bytes, self._kill).__enter__()
-        if self._reply(60) != b"ready":
-            self.stop()
-            raise RuntimeError("the sandbox for the submission's code did not start (is bubblewrap working?)")
-
-    def _reply(self, timeout: float) -> bytes:
-        self.control.settimeout(timeout)
-        try:
-            return self.control.recv(64)
-        except OSError:
-            return b""
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def fork(self, package: Path) -> tuple[socket.socket, int | None] | None:
-        """A channel to a fresh worker holding a new copy of ``package`` (None if the zygote is gone), and the
-        exit code of the previous worker."""
-        code = self.reset()
-        if code == "gone":
-            return None
-        self.count += 1
-        name = f"cell{self.count}"
-        shutil.copytree(package, self.cells / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        ours, theirs = socket.socketpair()
-        try:
-            socket.send_fds(self.control, [f"fork {name}".encode()], [theirs.fileno()])
-        except OSError:
-            ours.close()
-            return None
-        finally:
-            theirs.close()
-        return (ours, code) if self._reply(10).startswith(b"ok") else None
-
-    def reset(self) -> int | None | str:
-        """Kill the current worker and all it started, empty the cells; its exit code ('gone': no zygote)."""
-        if not self.alive():
-            return "gone"
-        try:
-            self.control.sendall(b"reset")
-        except OSError:
-            return "gone"
-        reply = self._reply(10)  # a stopped zygote (SIGSTOP from a worker) is replaced
-        self.note_limits()
-        for entry in self.cells.iterdir():  # nothing runs in the sandbox now
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-        if not reply.startswith(b"ok"):
-            return "gone"
-        text = reply[3:].decode(errors="replace").strip()
-        return int(text) if text.lstrip("-").isdigit() else None
-
-    def note_limits(self) -> None:
-        """Report what the control group's limits stopped or cost since the last look (in the cell that ran)."""
-        if self.group is None:
-            return
-        stopped, problems = self.group.notes(f"the sandbox of the submission's functions (grade cell "
-                                             f"{self.grader.cell or 'none yet'})")
-        for text in stopped:
-            self.grader._stopped(text)
-        self.grader.outcome.problems += [text for text in problems if text not in self.grader.outcome.problems]
-
-    def _kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-
-    def stop(self) -> None:
-        self._kill()
-        self.process.wait()
-        self.disk.__exit__()
-        self.control.close()
-        if self.group is not None:
-            self.note_limits()
-            self.group.remove()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class Worker:
-    """One worker process holding a fresh copy of the submission's package: forked by the sandbox's zygote,
-    or (unsandboxed) a plain process of its own."""
-
-    def __init__(self, grader: "Grader") -> None:
-        self.grader, self.process, self.folder = grader, None, None
-        if grader.sandboxed:
-            forked = None
-            for _ in range(2):  # a zygote its worker stopped or killed is replaced once
-                if grader.zygote is None or not grader.zygote.alive():
-                    if grader.zygote is not None:
-                        grader.zygote.stop()
-                    grader.zygote = Zygote(grader)
-                forked = grader.zygote.fork(grader.package)
-                if forked is not None:
-                    break
-                grader.zygote.stop()
-                grader.zygote = None
-            if forked is None:
-                raise RuntimeError("the sandbox for the submission's code could not start a worker")
-            ours = forked[0]
-        else:
-            self.folder = Path(tempfile.mkdtemp(prefix="hw5-worker-"))
-            package = self.folder / "package"
-            shutil.copytree(grader.package, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            tools = _worker_tools(self.folder)
-            scratch = self.folder / "scratch"
-            scratch.mkdir()
-            ours, theirs = socket.socketpair()
-            argv = [sys.executable, str(tools / "worker.py"), str(theirs.fileno()), str(package)]
-            env = sandbox.environment({"HOME": str(scratch), "MPLCONFIGDIR": str(scratch / "mpl")})
-            self.process = subprocess.Popen(sandbox.limited(argv, grader.limits.memory_gb), pass_fds=(theirs.fileno(),),
-                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL, cwd=scratch, env=env, start_new_session=True)
-            theirs.close()
-        # the grader's side tells the worker the kind and message of an error, never a traceback of its code
-        self.channel = wire.Channel(ours, local=grader.local, name_of=grader.name_of, side="g", traces=False)
-        self.channel.on_call = grader.on_call
-        self.channel.on_served = grader.served
-        self.channel.passthrough = (CellTimeout,)
-
-    def stop(self) -> int | None:
-        """Kill the worker and everything it started; its exit code (None if it was still running)."""
-        self.channel.sock.close()  # a waiting worker sees the channel close and exits by itself
-        if self.process is None:  # forked by the zygote, which reports how it ended
-            code = self.grader.zygote.reset() if self.grader.zygote is not None else None
-            return code if isinstance(code, int) else None
-        code = self.process.poll()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        return code
-
-
 def _recursion_message(calls: list[list]) -> str:
     """Words for calls that went back and forth between the submission and the grader without end."""
     function, callback = calls[-1][0], calls[-1][1] or "a function of the handout"
@@ -294,8 +91,8 @@ class Grader:
         self.names = {id(f): (f, n) for n, f in self.functions.items()}  # id -> (function, name)
         self.under_test: tuple[str, ...] = ()
         self.proxies: dict[str, object] = {}
-        self.worker: Worker | None = None
-        self.zygote: Zygote | None = None
+        self.server: FunctionProcess | None = None
+        self.fork_server: ForkServer | None = None
         self.cell = ""  # the grade cell being graded
         self.deadline = float("inf")
         self.forbid: list[list[str]] = []
@@ -303,7 +100,7 @@ class Grader:
         self.calls: list[list] = []  # [submission function, the grader's function it called back] per nested call
         self.recursion: str | None = None  # why the nested calls were cut, while they unwind
 
-    # -- the names the worker may use
+    # -- the names the function server may use
     def name_of(self, value) -> str | None:
         entry = self.names.get(id(value))
         return entry[1] if entry is not None and entry[0] is value else None
@@ -369,13 +166,12 @@ class Grader:
 
     def reference_network(self, kind: str, settings: dict) -> dict:
         """The network the course build trained with the reference code, or one trained now."""
-        from grading import grading_checks
         from hw5lib import weights
 
         path = self.networks / f"{kind}.npz" if self.networks else None
         if path is not None and path.is_file():
             return {k: v for k, v in weights.load_params(path).items() if k[:1] in "Wb"}
-        return grading_checks.train_reference_network(kind, settings)
+        return reference_networks.train_reference_network(kind, settings)
 
     # -- calls into the submission
     def _proxy(self, name: str):
@@ -387,7 +183,7 @@ class Grader:
         return proxy
 
     def call(self, name: str, args: tuple, kwargs: dict):
-        """Run the submission's ``name`` in the worker; its in-place changes, warnings and prints come back."""
+        """Run the submission's ``name`` in the function server; its in-place changes, warnings and prints come back."""
         if time.monotonic() >= self.deadline:
             raise SubmissionFailure(f"not run: the time allowed for this check ran out before {name} was called")
         if len(self.calls) >= MAX_NESTED_CALLS:
@@ -395,9 +191,9 @@ class Grader:
             if self.recursion not in self.outcome.problems:
                 self.outcome.problems.append(self.recursion)
             raise SubmissionFailure(self.recursion)
-        if self.worker is None:
-            self.worker = Worker(self)
-        channel = self.worker.channel
+        if self.server is None:
+            self.server = FunctionProcess(self)
+        channel = self.server.channel
         self.calls.append([name, None])
         outer_deadline, channel.deadline = channel.deadline, self.deadline  # a call inside a callback keeps the
         try:                                                                # deadline of the call around it
@@ -412,13 +208,13 @@ class Grader:
             self.outcome.problems.append(message)
             raise SubmissionFailure(message) from None
         except wire.ChannelClosed:
-            over_disk = self.zygote is not None and self.zygote.disk.exceeded
+            over_disk = self.fork_server is not None and self.fork_server.disk.exceeded
             code = self._restart()
             if over_disk:
                 message = disk_budget.exceeded_message(f"{name} (grade cell {self.cell})", self.limits.disk_bytes)
                 self._stopped(message)
             else:
-                message = f"the submission's process ended while running {name}: {_exit_description(code)}"
+                message = f"the submission's process ended while running {name}: {exit_description(code)}"
             self.outcome.problems.append(message)
             raise SubmissionFailure(message) from None
         except wire.RemoteError as exc:
@@ -433,7 +229,7 @@ class Grader:
             if not self.calls:
                 self.recursion = None
         if not isinstance(reply, dict) or not isinstance(reply.get("final"), dict):
-            raise SubmissionFailure(f"{name}: the worker's answer was not understood")
+            raise SubmissionFailure(f"{name}: the function server's answer was not understood")
         for index, value in reply["final"].items():
             original = args[index] if isinstance(index, int) and 0 <= index < len(args) else kwargs.get(index)
             wire.sync(original, value)
@@ -447,7 +243,7 @@ class Grader:
 
     @staticmethod
     def _continue_generator(drawn: tuple, state) -> None:
-        """Take over the worker's NumPy generator state, unless the grader drew numbers itself meanwhile (its
+        """Take over the function server's NumPy generator state, unless the grader drew numbers itself meanwhile (its
         reference code called back): then the grader's own sequence goes on, so the run stays reproducible."""
         _, keys, pos, _, _ = np.random.get_state()
         if (keys.tobytes(), pos) != drawn:
@@ -455,7 +251,7 @@ class Grader:
         try:
             wire.set_generator_state(state)
         except (TypeError, ValueError, OverflowError):
-            raise SubmissionFailure("the worker's answer was not understood") from None
+            raise SubmissionFailure("the function server's answer was not understood") from None
 
     def _note_output(self, name: str, reply: dict) -> None:
         for item in reply.get("warnings") or []:
@@ -478,10 +274,10 @@ class Grader:
             self.outcome.stopped.append(text)
 
     def _collect_report(self) -> None:
-        """What the worker saw the submission try (files, processes, network, memory, patches)."""
-        if self.worker is None:
+        """What the function server saw the submission try (files, processes, network, memory, patches)."""
+        if self.server is None:
             return
-        channel = self.worker.channel
+        channel = self.server.channel
         channel.deadline = time.monotonic() + 10
         try:
             notes = channel.call_remote("@report", None, (), {})
@@ -496,22 +292,22 @@ class Grader:
                     self._stopped(f"{str(what)[:120]}: " + ", ".join(str(i)[:120] for i in items[:8]))
 
     def _restart(self) -> int | None:
-        code = self.worker.stop() if self.worker is not None else None
-        self.worker = None
+        code = self.server.stop() if self.server is not None else None
+        self.server = None
         return code
 
     def close(self) -> None:
         self._restart()
-        if self.zygote is not None:
-            self.zygote.stop()
-            self.zygote = None
+        if self.fork_server is not None:
+            self.fork_server.stop()
+            self.fork_server = None
 
-    def fresh_worker(self) -> None:
-        """A new worker for the next grade cell: the previous one and all it started are killed and its copy of
+    def fresh_server(self) -> None:
+        """A new function server for the next grade cell: the previous one and all it started are killed and its copy of
         the submission and the sandbox's scratch places emptied, so nothing it computed or stored while one cell
         ran (say, answers of the reference copies it called) is there for the next."""
         self._restart()
-        self.worker = Worker(self)
+        self.server = FunctionProcess(self)
 
 
 def _read_once(load_nist36):
@@ -547,8 +343,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
           networks: Path | None = None, questions: set[str] | None = None) -> Outcome:
     """Run every grade cell of ``source``'s notebooks (of the handout ``questions`` only, e.g. {"Q2.3"}, when
     given) against the submission whose ``hw5lib`` is in ``package``."""
-    from grading import grading_checks as checks
-    from grading.points import question_of
+    from grading.course.points import question_of
     from hw5lib import config, data
     from hw5lib.checks import _common
 
@@ -573,7 +368,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
                 continue
             cell_started = time.monotonic()
             grader.deadline = min(cell_started + limits.cell_timeout, started + limits.submission_seconds)
-            grader.fresh_worker()  # reports what the sandbox's limits stopped in the cell before
+            grader.fresh_server()  # reports what the sandbox's limits stopped in the cell before
             grader.cell = grade_id
             # The submission's time limit counts the time it takes itself, not the grader's work for its calls of
             # reference copies (a busy machine slows that work down; an honest submission must not pay for it).
@@ -582,7 +377,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
             signal.setitimer(signal.ITIMER_PROF, limits.cell_timeout + GRADER_EXTRA_CPU_SECONDS)
             signal.setitimer(signal.ITIMER_REAL, max(1.0, grader.deadline - time.monotonic()) * CELL_WALL_FACTOR + 15)
             settings = config.q4_settings(fast=True) if grade_id.startswith("q4") else config.q3_settings(fast=True)
-            names = {"checks": checks, "settings": settings, "history": None, "validation_psnr": None,
+            names = {"checks": grading_checks, "settings": settings, "history": None, "validation_psnr": None,
                      "params": None}
             with warnings.catch_warnings(record=True):
                 warnings.simplefilter("always")
@@ -613,7 +408,7 @@ def grade(source: Path, package: Path, limits: Limits, sandboxed: bool = True,
 
 def main(argv: list[str] | None = None) -> int:
     """Grade one submission: ``--source`` (notebooks with hidden tests), ``--package`` (its hw5lib's parent)."""
-    parser = argparse.ArgumentParser(prog="python -m grading.trusted", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m grading.grader.trusted", description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, required=True)
     parser.add_argument("--package", type=Path, required=True)
     parser.add_argument("--networks", type=Path)

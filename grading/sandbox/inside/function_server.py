@@ -1,18 +1,17 @@
-"""The submission's worker: runs inside the sandbox, imports the submission's ``hw5lib``, calls its functions.
+"""The function server: runs inside the sandbox, imports the submission's ``hw5lib``, calls its functions.
 
-Started by ``grading.trusted`` as ``python worker.py FD`` with the submission's package folder first on the
+Started by ``grading.grader.trusted`` as ``python function_server.py FD`` with the submission's package folder first on the
 path and a socket on file descriptor FD; it needs only this file, ``wire.py`` and NumPy. It answers:
   ``@run(name, args, kwargs, under_test, api)``  call the submission's function ``name`` ('nn.backwards')
       while every other function of the handout's API (``api``) is a stub that asks the grader to run the
       reference copy; returns the result, the final state of the mutable arguments, the warnings and prints.
-  ``@report()``  what the worker saw the submission do (files outside its folder, processes, connections,
+  ``@report()``  what the function server saw the submission do (files outside its folder, processes, connections,
       memory searches, patched comparison helpers); for the feedback only, never for points.
 Nothing this process says decides a point: the grader checks every value it gets back.
 """
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import importlib
 import importlib.abc
@@ -102,7 +101,7 @@ class Observer:
 
 
 def _snapshot() -> dict[str, object]:
-    """NumPy's comparison helpers as the worker imported them (a dishonest submission might patch them)."""
+    """NumPy's comparison helpers as the function server imported them (a dishonest submission might patch them)."""
     import numpy.testing
 
     items: dict[str, object] = {f"numpy.{n}": getattr(np, n) for n in (
@@ -140,7 +139,7 @@ def _definitions(module_name: str, path: str) -> dict[str, str]:
 def _replaced() -> list[str]:
     """Functions of the provided checks (where loaded) that are no longer the ones their files define.
 
-    Checked without importing the checks first, so that a worker starts quickly: every function a checks module
+    Checked without importing the checks first, so that a function server starts quickly: every function a checks module
     defines or re-exports at top level must still be a function whose code comes from that file.
     """
     import inspect
@@ -167,8 +166,8 @@ class RebindOnImport(importlib.abc.MetaPathFinder):
     """A module of hw5lib imported while a function runs (``from hw5lib.autoencoder import reconstruct`` inside
     ``train_autoencoder``) gets the stubs right after it loads, like the modules imported before."""
 
-    def __init__(self, worker: "Worker") -> None:
-        self.worker = worker
+    def __init__(self, server: "FunctionServer") -> None:
+        self.server = server
 
     def find_spec(self, fullname, path, target=None):
         if not fullname.startswith(PACKAGE + "."):
@@ -176,29 +175,29 @@ class RebindOnImport(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        load, worker = spec.loader.exec_module, self.worker
+        load, server = spec.loader.exec_module, self.server
 
         def exec_module(module) -> None:
             load(module)
-            worker.capture_new_modules()
-            worker.bound = ()
-            worker.rebind()
+            server.capture_new_modules()
+            server.bound = ()
+            server.rebind()
 
         spec.loader.exec_module = exec_module
         return spec
 
 
 class Stub(wire.FunctionRef):
-    """A function of the handout's API as the worker sees it: the grader's reference copy, called back over the
+    """A function of the handout's API as the function server sees it: the grader's reference copy, called back over the
     channel, unless it is under test when called; then the submission's own."""
 
-    def __init__(self, worker: "Worker", name: str) -> None:
-        super().__init__(worker.channel, name, None)
-        self._worker = worker
+    def __init__(self, server: "FunctionServer", name: str) -> None:
+        super().__init__(server.channel, name, None)
+        self._server = server
 
     def __call__(self, *args, **kwargs):
-        if self.wire_name in self._worker.under_test:
-            return self._worker.real_function(self.wire_name)(*args, **kwargs)
+        if self.wire_name in self._server.under_test:
+            return self._server.real_function(self.wire_name)(*args, **kwargs)
         return super().__call__(*args, **kwargs)
 
 
@@ -219,7 +218,7 @@ def _forbidden(dotted: str, message: str):
         setattr(module, attr, original)
 
 
-class Worker:
+class FunctionServer:
     """The submission's side of the channel."""
 
     def __init__(self, channel: wire.Channel, folder: str) -> None:
@@ -246,7 +245,7 @@ class Worker:
             return self.report
         module, _, attr = name.partition(".")
         if not (module.isidentifier() and attr.isidentifier()) or (self.api and name not in self.api):
-            raise LookupError(f"the worker serves no function {name!r}")
+            raise LookupError(f"the function server serves no function {name!r}")
         return self.stub(name)  # resolved when called: the submission's own if it is under test by then
 
     def name_of(self, value) -> str | None:
@@ -372,7 +371,7 @@ def serve(fd: int, folder: str) -> None:
     """Answer the grader's calls on socket ``fd`` with the submission's ``hw5lib`` found in ``folder``."""
     sys.path.insert(0, folder)
     channel = wire.Channel(socket.socket(fileno=fd), local=lambda name: None, side="w", checksums=True)
-    Worker(channel, folder)
+    FunctionServer(channel, folder)
     while True:
         try:
             header, buffers = channel.receive()
@@ -383,18 +382,18 @@ def serve(fd: int, folder: str) -> None:
         channel.answer(header, buffers)
 
 
-# Libraries the handout's modules import, loaded once by the zygote so that each fresh worker starts at once
+# Libraries the handout's modules import, loaded once by the fork server so that each fresh function server starts at once
 PRELOADED = ("numpy", "numpy.testing", "scipy.ndimage", "scipy.special", "skimage.filters", "skimage.measure",
              "skimage.morphology", "skimage.transform", "skimage.color", "skimage.util", "tqdm.auto")
 
 
-def zygote(control_fd: int, cells: str) -> None:
-    """The first process of a submission's sandbox: forks a fresh worker for each grade cell.
+def fork_server(control_fd: int, cells: str) -> None:
+    """The first process of a submission's sandbox: forks a fresh function server for each grade cell.
 
     It never runs submission code. Asked ``fork NAME`` (with a socket passed along), it first resets the sandbox
     (every other process killed, scratch places emptied), then forks a child that imports the submission's
     package from ``cells/NAME`` and serves on that socket. Asked ``reset``, it resets and replies with the exit
-    code of the last worker. It cannot be traced or read by its workers (not dumpable); one that stops or kills
+    code of the last server. It cannot be traced or read by its function servers (not dumpable); one that stops or kills
     it costs a restart of the sandbox, nothing more.
     """
     import ctypes
@@ -403,17 +402,17 @@ def zygote(control_fd: int, cells: str) -> None:
     import time
 
     if os.getpid() > 3:  # kill(-1) below must only ever reach the processes of this sandbox
-        raise SystemExit("the zygote runs only as the first process of a PID namespace of its own")
+        raise SystemExit("the fork server runs only as the first process of a PID namespace of its own")
     for name in PRELOADED:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/<pid>/mem for the workers
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/<pid>/mem for the function servers
     control = socket.socket(fileno=control_fd)
     child = 0
 
     def last_exit_code() -> int | None:
-        deadline = time.monotonic() + 0.5  # a worker whose channel was closed exits at once
+        deadline = time.monotonic() + 0.5  # a function server whose channel was closed exits at once
         while child:
             with contextlib.suppress(ChildProcessError):
                 pid, status = os.waitpid(child, os.WNOHANG)
@@ -425,7 +424,7 @@ def zygote(control_fd: int, cells: str) -> None:
         return None
 
     def reset() -> None:
-        """Kill every process of the sandbox but this one, and empty what a worker could leave for the next."""
+        """Kill every process of the sandbox but this one, and empty what a function server could leave for the next."""
         for _ in range(200):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)
@@ -489,13 +488,13 @@ def _empty(folder: str, mounts: set[str] | None = None) -> None:
                 if not entry.is_dir(follow_symlinks=False):
                     os.unlink(entry.path)
                 elif any(point.startswith(entry.path + "/") for point in mounts):
-                    _empty(entry.path, mounts)  # as deep as the mounts: folders the sandbox made, not the worker
+                    _empty(entry.path, mounts)  # as deep as the mounts: folders the sandbox made, not the function server
                 else:
                     shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _remove_ipc(libc) -> None:
-    """Remove the System V shared memory, message queues and semaphores a worker left in the sandbox."""
+    """Remove the System V shared memory, message queues and semaphores a function server left in the sandbox."""
     for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)), ("msg", lambda i: libc.msgctl(i, 0, None)),
                          ("sem", lambda i: libc.semctl(i, 0, 0))):  # 0 is IPC_RMID
         with contextlib.suppress(OSError, ValueError, IndexError):
@@ -505,8 +504,8 @@ def _remove_ipc(libc) -> None:
 
 
 def main() -> None:
-    if sys.argv[1] == "--zygote":
-        zygote(int(sys.argv[2]), sys.argv[3])
+    if sys.argv[1] == "--fork-server":
+        fork_server(int(sys.argv[2]), sys.argv[3])
     else:
         serve(int(sys.argv[1]), os.getcwd() if len(sys.argv) < 3 else sys.argv[2])
 

@@ -1,9 +1,9 @@
 """A quick forecast of automatic points without nbgrader: the trusted grader alone on a submission folder.
 
-The points of a real run come from ``grading.trusted``; nbgrader's notebook run only adds the executed copies
+The points of a real run come from ``grading.grader.trusted``; nbgrader's notebook run only adds the executed copies
 and the feedback pages. So running the trusted grader on a folder (the submission sandboxed as in a real run,
 unless bubblewrap is missing) predicts its automatic points in a fraction of the time. ``python -m grading
-selftest`` uses it to confirm every sample of ``grading.samples`` before a real sweep.
+selftest`` uses it to confirm every sample of ``grading.selftest.samples`` before a real sweep.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from grading import sandbox
-from grading.autograde import Limits, build_package, start_trusted
-from grading.course import ASSIGNMENT
-from grading.points import question_of
+from grading.batch.submission import build_package, start_trusted
+from grading.course.paths import ASSIGNMENT
+from grading.course.points import question_of
+from grading.grader.limits import Limits
+from grading.sandbox import bwrap
 
 
 def preview(course: Path, submission: Path, limits: Limits | None = None, sandboxed: bool | None = None,
@@ -39,7 +40,7 @@ def verdict(course: Path, submission: Path, limits: Limits | None = None, sandbo
         package = build_package(course / "release" / ASSIGNMENT, submission, work / "package")
         with open(work / "trusted.log", "wb") as log:
             if sandboxed is None:
-                sandboxed = sandbox.bubblewrap_problem() is None
+                sandboxed = bwrap.bubblewrap_problem() is None
             process = start_trusted(course, package, work / "verdict.json", limits, sandboxed, log, questions)
             process.wait()
         if not (work / "verdict.json").is_file():
@@ -55,7 +56,7 @@ def lost_questions(outcome: dict[str, str]) -> set[str]:
 
 def selftest(course: Path, names: list[str], jobs: int = 2) -> dict[str, tuple[set[str], set[str], dict[str, str]]]:
     """{sample: (questions lost, questions expected to be lost, failures)} for the named samples."""
-    from grading.samples import SAMPLES, write_sample
+    from grading.selftest.samples import SAMPLES, write_sample
 
     if not (course / "release" / ASSIGNMENT).is_dir():
         raise RuntimeError(f"{course} holds no released course: run `python -m grading --course {course} release` first")

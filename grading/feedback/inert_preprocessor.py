@@ -1,5 +1,5 @@
-"""The nbconvert preprocessor formgrader renders a submission through (``grading.course`` configures it): the
-notebook made inert by ``grading.inert`` first. Apart from ``grading.inert`` so that importing that module
+"""The nbconvert preprocessor formgrader renders a submission through (``grading.course.build`` configures it): the
+notebook made inert by ``grading.feedback.inert`` first. Apart from ``grading.feedback.inert`` so that importing that module
 (every grading process does) does not import nbconvert (about 2 s)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 
-from grading.inert import inert_notebook
+from grading.feedback.inert import inert_notebook
 
 
 class InertNotebook(Preprocessor):

@@ -14,9 +14,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.autograde import load_results, scrub_paths, summary_html
-from grading.course import ASSIGNMENT
-from grading.points import question_of
+from grading.course.paths import ASSIGNMENT
+from grading.course.points import question_of
+from grading.feedback.pages import scrub_paths, summary_html
+from grading.grader.result import load_results
 
 LMS_COLUMN = "hw5"
 

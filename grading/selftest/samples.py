@@ -14,8 +14,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.course import ASSIGNMENT
-from grading.layout import SOLUTION_BEGIN, SOLUTION_END
+from grading.course.paths import ASSIGNMENT, IGNORED, SOLUTION_BEGIN, SOLUTION_END
+from grading.sandbox import cgroups
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,6 @@ class Sample:
 
     def expected_stopped(self) -> tuple[str, ...]:
         """The words the feedback's stopped attempts must hold on this machine."""
-        from grading import cgroups
 
         return self.stopped + (self.limited if "pids" in cgroups.places() else ())
 
@@ -458,7 +457,7 @@ def apply_edits(folder: Path, sample: Sample) -> None:
         else:
             if text.count(old) != 1:
                 raise ValueError(f"{sample.name}: {file} holds {text.count(old)} copies of {old!r}; expected one "
-                                 "(the reference changed: update grading/samples.py)")
+                                 "(the reference changed: update grading/selftest/samples.py)")
             text = text.replace(old, new)
         path.write_text(text)
 
@@ -502,7 +501,7 @@ def write_sample(source: Path, sample: Sample, target: Path) -> Path:
             raise RuntimeError(f"{sample.name} starts from the release: run `python -m grading release` first")
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "reference"))
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*IGNORED, "reference"))
     apply_edits(target, sample)
     return target
 

@@ -1,5 +1,5 @@
 """Content-Security-Policy for the pages that show a submission: the browser's own refusal to run anything the
-page's template did not bring, behind the sanitised notebooks of ``grading.inert``.
+page's template did not bring, behind the sanitised notebooks of ``grading.feedback.inert``.
 
 A page's scripts are the template's: files from named folders (formgrader's static files, MathJax) and the
 inline scripts and handlers of the part the template writes before the notebook, allowed by their SHA-256 each.
@@ -12,7 +12,7 @@ evaluates its configuration block; it runs nothing a page did not already load.
 Two places use it:
   - formgrader's submission pages, through the Jupyter server extension below (a response transform that adds
     the header), enabled for every Jupyter server of the project's environment by ``python -m
-    grading.page_policy`` (``make`` runs it when it installs the environment);
+    grading.feedback.page_policy`` (``make`` runs it when it installs the environment);
   - the feedback pages, as a ``<meta http-equiv>`` at the top of their ``<head>``.
 """
 
@@ -141,20 +141,20 @@ def _transform_class() -> type:
 
 
 def _jupyter_server_extension_points() -> list[dict]:
-    return [{"module": "grading.page_policy"}]
+    return [{"module": "grading.feedback.page_policy"}]
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
     """Jupyter server extension: every formgrader submission page gets its policy (before any compression)."""
     serverapp.web_app.transforms.insert(0, _transform_class())
-    serverapp.log.info("hw5: formgrader's submission pages get a Content-Security-Policy (grading.page_policy)")
+    serverapp.log.info("hw5: formgrader's submission pages get a Content-Security-Policy (grading.feedback.page_policy)")
 
 
 def enable() -> None:
     """Enable the extension for every Jupyter server of this environment (``make`` does this once per install)."""
     from jupyter_server.extension.serverextension import toggle_server_extension_python
 
-    toggle_server_extension_python("grading.page_policy", enabled=True, sys_prefix=True)
+    toggle_server_extension_python("grading.feedback.page_policy", enabled=True, sys_prefix=True)
 
 
 if __name__ == "__main__":

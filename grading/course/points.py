@@ -1,6 +1,6 @@
-"""The points table (grading/points.toml) and writing it into the notebooks' nbgrader metadata.
+"""The points table (grading/course/points.toml) and writing it into the notebooks' nbgrader metadata.
 
-Run ``python -m grading.points`` after editing the table.
+Run ``python -m grading.course.points`` after editing the table.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grading.layout import PROJECT_ROOT
+from grading.course.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:  # nbformat takes about a second to import; the trusted grader needs question_of alone
     import nbformat
 
-POINTS_FILE = PROJECT_ROOT / "grading" / "points.toml"
+POINTS_FILE = Path(__file__).with_name("points.toml")
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
 

@@ -7,9 +7,10 @@ import hashlib
 import tomllib
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
 def _declared(root: Path, table: str) -> list[str]:
@@ -42,8 +43,26 @@ def provided_sources(root: Path = PROJECT_ROOT) -> list[str]:
 
 
 def folder_digest(folder: Path) -> str:
-    """A digest of the names and bytes of every file in ``folder`` (``__pycache__`` left out)."""
+    """A digest of the names and bytes of every file in ``folder`` (what ``ignored`` names left out)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not ignored(p.relative_to(folder))):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+IGNORED = ("__pycache__", "*.pyc", ".ipynb_checkpoints")  # never copied, packed, compared or graded
+
+
+def ignored(path: Path | str) -> bool:
+    """True for a path ``IGNORED`` names (a cache or a checkpoint, or inside one)."""
+    parts = Path(path).parts
+    return any(part in ("__pycache__", ".ipynb_checkpoints") for part in parts) or str(path).endswith(".pyc")
+
+
+PUBLIC_GRADEBOOK = "public_gradebook.db"
+
+
+ASSIGNMENT = "hw5"
+
+
+GRADER_FOLDER = "grader"  # beside source/: what only the trusted grader reads (the reference networks)

@@ -1,13 +1,13 @@
 """The grader's wire: values as plain data, and a two-way request channel over one socket.
 
-Used on both sides of the process boundary between the trusted grader and a submission's sandboxed worker,
+Used on both sides of the process boundary between the trusted grader and a submission's sandboxed function server,
 so it needs only the standard library and NumPy. Nothing here unpickles or evaluates what arrives: a message
 is a JSON header plus raw array buffers, and only these kinds cross: None, bool, int, float, str, bytes-free
 lists, tuples and dicts (any of these as keys), NumPy arrays and scalars of numeric or boolean dtype, and
 functions *by reference* (a name of the handout's API, or a handle the other side calls back through).
 
-Either side may call the other while it waits for an answer (the worker's ``train_epoch`` calls the grader's
-``forward``, which may call back a function the worker passed), so ``Channel.request`` serves incoming
+Either side may call the other while it waits for an answer (the function server's ``train_epoch`` calls the grader's
+``forward``, which may call back a function the function server passed), so ``Channel.request`` serves incoming
 requests until its own reply arrives.
 """
 
@@ -73,7 +73,7 @@ class ArrayCache:
     An array that travelled (either way) is remembered by identity with its bytes (small arrays) or, for a large
     one, only if it is read-only; sent again unchanged, it travels as its token and the receiver uses the object
     it already has (so an array passed back and forth keeps its identity, as in one process). With
-    ``checksums`` (the worker's side), a large writable array it *received* is remembered too, with a CRC-32 of its
+    ``checksums`` (the function server's side), a large writable array it *received* is remembered too, with a CRC-32 of its
     bytes instead of a copy: the page that ``read_text`` passes to the grader's ``crop_to_input`` 150 times
     crosses once. (A changed array whose checksum happened to match would reach the grader as the grader's own
     copy: only the submission's own result could suffer, with a chance of 1 in 4 billion.) Cleared by both

@@ -20,10 +20,10 @@ import tarfile
 from dataclasses import asdict
 from pathlib import Path
 
-from grading import scratch
-from grading.course import ASSIGNMENT, GRADER_FOLDER
+from grading.batch import scratch
+from grading.batch.submission import ALLOWED_FAILURES, grade_safely, graded_files
+from grading.course.paths import ASSIGNMENT, GRADER_FOLDER, ignored
 
-ALLOWED_FAILURES = 2  # workers one submission may bring down before it is given up (Dask's allowed-failures)
 COURSE_PARTS = (f"source/{ASSIGNMENT}", f"release/{ASSIGNMENT}", GRADER_FOLDER)
 
 
@@ -33,7 +33,7 @@ def pack(folder: Path, parts: tuple[str, ...] | None = None) -> bytes:
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
         for part in parts or (".",):
             tar.add(folder / part, arcname=part,
-                    filter=lambda info: None if "__pycache__" in info.name or info.name.endswith(".pyc") else info)
+                    filter=lambda info: None if ignored(info.name) else info)
     return buffer.getvalue()
 
 
@@ -77,16 +77,15 @@ def remove_unpacked_courses() -> int:
 
 def grade_task(course: bytes, digest: str, student: str, submission: bytes, limits, sandboxed: bool) -> dict:
     """Run on a worker: grade one packed submission; its result, executed notebooks and feedback pages."""
-    from grading import autograde
 
     root = _course_here(course, digest)
     folder = root / "submitted" / student
     shutil.rmtree(folder, ignore_errors=True)
     unpack(submission, folder / ASSIGNMENT)
     try:
-        result, workspace = autograde._grade_safely(root, student, limits, sandboxed)
+        result, workspace = grade_safely(root, student, limits, sandboxed)
         try:
-            notebooks, pages = autograde.graded_files(root, workspace, result)
+            notebooks, pages = graded_files(root, workspace, result)
         finally:
             shutil.rmtree(workspace, ignore_errors=True)
     finally:

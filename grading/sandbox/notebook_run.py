@@ -1,6 +1,6 @@
 """nbgrader's run of one submission's notebooks, inside the sandbox: the executed copies and the feedback pages.
 
-The points do not come from this run (``grading.trusted`` decides them); it gives the instructor the executed
+The points do not come from this run (``grading.grader.trusted`` decides them); it gives the instructor the executed
 notebooks for formgrader and the student nbgrader's pages. So that the sandbox holds nothing secret, it gets a
 course folder made from the *release* (stubs, no reference solutions), with a gradebook whose grade cells hold
 the public tests only. nbgrader, its kernels and all they start run in one bubblewrap sandbox that sees that
@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading import cgroups, disk_budget, kernel_forks, output_limits, sandbox
-from grading.course import ASSIGNMENT, CONFIG_TEMPLATE
-from grading.layout import folder_digest, student_files
+from grading.course.nbgrader_config import notebook_run_config
+from grading.course.paths import ASSIGNMENT, IGNORED, ignored, student_files
+from grading.sandbox import bwrap, cgroups, disk_budget, processes
+from grading.sandbox.inside import kernel_server, output_limits
 
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_NOTEBOOK_BYTES = 512 * 2**20  # an executed notebook larger than this is not read (it is named, not parsed)
 MAX_OUTPUT_CHARS = output_limits.OUTPUT_CHARS  # one output past which the grader cuts it too (after the run)
 KEPT_CHARS = output_limits.KEPT_CHARS  # what is kept of a cut output
@@ -37,61 +35,10 @@ NBGRADER_MAIN = ("import sys; sys.modules['rfc3987_syntax'] = None; "
                  "from nbgrader.apps.nbgraderapp import main; sys.exit(main())")
 
 
-def strip_hidden_tests(source: str) -> str:
-    """A grade cell's source without its hidden tests (markers included)."""
-    while HIDDEN_BEGIN in source:
-        head, rest = source.split(HIDDEN_BEGIN, 1)
-        tail = rest.split(HIDDEN_END, 1)[1] if HIDDEN_END in rest else ""
-        source = head.rstrip("\n") + ("\n" + tail.lstrip("\n") if tail.strip() else "\n")
-    return source
-
-
-def public_gradebook(course_db: Path, release: Path, target: Path) -> None:
-    """A copy of the course gradebook with no student in it and no hidden test in its cells.
-
-    Each grade cell takes the source and checksum of its released copy (nbgrader's ClearHiddenTests already
-    removed the hidden tests there), so nbgrader restores the public tests and nothing more. The copy is made
-    again only when the release or the source changed (their notebooks alone make its cells): removing every
-    student of a large course's gradebook takes a while.
-    """
-    import warnings
-
-    import nbformat
-    from nbgrader.api import Gradebook, SourceCell
-
-    stamp = folder_digest(release) + folder_digest(course_db.parent / "source" / release.name)
-    stamp_file = target.with_name(target.name + ".stamp")
-    if target.is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
-        return
-    released = {}
-    for path in release.glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade_id"):
-                released[(path.stem, meta["grade_id"])] = (cell.source, meta.get("checksum"))
-    fd, name = tempfile.mkstemp(prefix=target.name, dir=target.parent)  # another run may be making it too
-    os.close(fd)
-    partial = Path(name)
-    try:
-        shutil.copy2(course_db, partial)
-        with warnings.catch_warnings(), Gradebook(f"sqlite:///{partial}") as gradebook:
-            warnings.simplefilter("ignore")
-            for student in list(gradebook.students):
-                gradebook.remove_student(student.id)
-            for cell in gradebook.db.query(SourceCell).all():
-                if cell.source and HIDDEN_BEGIN in cell.source:
-                    cell.source, cell.checksum = released.get((cell.notebook.name, cell.name),
-                                                              (strip_hidden_tests(cell.source), cell.checksum))
-            gradebook.db.commit()
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    stamp_file.write_text(stamp)
-
-
 def prepare(folder: Path, release: Path, submission: Path, student: str, gradebook: Path,
-            cell_timeout: int) -> list[str]:
-    """The sandbox's course folder: config, the release as source, the submission, the public gradebook.
+            cell_timeout: int, sandboxed: bool = True) -> list[str]:
+    """The sandbox's course folder: config (the course seen at ``INSIDE`` when ``sandboxed``, else where it is),
+    the release as source, the submission, the public gradebook.
 
     Returns the problems of the submission's notebooks: one that is missing, or that is not a notebook (left out
     of the run, so that it costs only itself: nbgrader would otherwise run none of them).
@@ -101,10 +48,10 @@ def prepare(folder: Path, release: Path, submission: Path, student: str, gradebo
     # links stay links (never followed into the machine's files); inside the sandbox they lead nowhere
     submitted = folder / "submitted" / student / ASSIGNMENT
     shutil.copytree(submission, submitted,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"), symlinks=True)
+                    ignore=shutil.ignore_patterns(*IGNORED), symlinks=True)
     shutil.copy2(gradebook, folder / "gradebook.db")
-    (folder / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
-        root=INSIDE, student_files=student_files(), cell_timeout=cell_timeout) + _limited_outputs_config())
+    root = INSIDE if sandboxed else str(folder.resolve())
+    (folder / "nbgrader_config.py").write_text(notebook_run_config(root, cell_timeout))
     shutil.copy2(Path(output_limits.__file__), folder / "output_limits.py")
     problems = []
     for name in sorted(p.name for p in release.glob("*.ipynb")):
@@ -114,17 +61,6 @@ def prepare(folder: Path, release: Path, submission: Path, student: str, gradebo
             if (submitted / name).is_symlink() or (submitted / name).exists():
                 (submitted / name).unlink()
     return problems
-
-
-def _limited_outputs_config() -> str:
-    """The run's nbgrader configuration that executes with ``output_limits.LimitedExecute`` (copied beside it,
-    found on the path as the run starts in its course folder) in place of nbgrader's ``Execute``."""
-    from nbgrader.converters.autograde import Autograde
-
-    steps = [f"{step.__module__}.{step.__name__}" for step in Autograde.class_traits()["autograde_preprocessors"].default()]
-    steps = ["output_limits.LimitedExecute" if step.endswith(".Execute") else step for step in steps]
-    return ("# outputs are limited as they come in (grading/output_limits.py)\n"
-            f"c.Autograde.autograde_preprocessors = {steps!r}\n")
 
 
 def notebook_problem(path: Path) -> str | None:
@@ -150,22 +86,22 @@ def notebook_problem(path: Path) -> str | None:
     return None
 
 
-def _data_mounts() -> tuple[list[sandbox.Mount], dict[str, str]]:
+def _data_mounts() -> tuple[list[bwrap.Mount], dict[str, str]]:
     """The data cache (stand-in, sample pages, fonts) and any real NIST36 folder, read-only, and their settings."""
     from hw5lib import data
 
     cache = data.cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    mounts, env = [sandbox.Mount(cache, "/cache")], {"HW5_CACHE": "/cache"}
+    mounts, env = [bwrap.Mount(cache, "/cache")], {"HW5_CACHE": "/cache"}
     for name in ("HW5_STANDIN", "HW5_FONTS"):
         if os.environ.get(name):
             env[name] = os.environ[name]
     if env.get("HW5_FONTS"):
-        mounts.append(sandbox.Mount(Path(env["HW5_FONTS"]), "/fonts"))
+        mounts.append(bwrap.Mount(Path(env["HW5_FONTS"]), "/fonts"))
         env["HW5_FONTS"] = "/fonts"
     real = None if data.standin_forced() else data.find_real_files()
     if real is not None:
-        mounts.append(sandbox.Mount(real, "/nist36"))
+        mounts.append(bwrap.Mount(real, "/nist36"))
         env["HW5_DATA"] = "/nist36"
     return mounts, env
 
@@ -197,34 +133,31 @@ def run(folder: Path, student: str, memory_gb: float, disk_bytes: int, deadline:
     argv = autograde_command(student, notebook)
     mounts, env = _data_mounts()
     if sandboxed:
-        kernels = kernel_forks.write_kernel_spec(folder.parent / "kernels", KERNELS_INSIDE)
-        mounts.append(sandbox.Mount(kernels, KERNELS_INSIDE))
+        kernels = kernel_server.write_kernel_spec(folder.parent / "kernels", KERNELS_INSIDE)
+        mounts.append(bwrap.Mount(kernels, KERNELS_INSIDE))
         env["JUPYTER_PATH"] = KERNELS_INSIDE
-        argv = kernel_forks.server_command(KERNELS_INSIDE, argv)
-        argv = sandbox.command(argv, [sandbox.Mount(folder, INSIDE, writable=True), *mounts], INSIDE,
-                               sandbox.environment(env))
+        argv = kernel_server.server_command(KERNELS_INSIDE, argv)
+        argv = bwrap.command(argv, [bwrap.Mount(folder, INSIDE, writable=True), *mounts], INSIDE,
+                               bwrap.environment(env))
         cwd, environ = None, None
     else:
-        config = folder / "nbgrader_config.py"
-        config.write_text(config.read_text().replace(repr(INSIDE), repr(str(folder))))
         outside = {name: os.environ[name] for name in ("HW5_STANDIN", "HW5_FONTS", "HW5_DATA", "HW5_CACHE")
                    if os.environ.get(name)}
-        cwd, environ = folder, sandbox.environment({**outside, "HOME": str(folder), "MPLCONFIGDIR": str(folder / ".mpl")})
+        cwd, environ = folder, bwrap.environment({**outside, "HOME": str(folder), "MPLCONFIGDIR": str(folder / ".mpl")})
     log_path = folder.parent / f"nbgrader{'-' + notebook if notebook else ''}.log"
     outcome = RunOutcome("")
     with open(log_path, "wb") as log, cgroups.sandbox_group(memory_gb) as group:
-        process = subprocess.Popen(sandbox.limited(argv, memory_gb, group=group), cwd=cwd, env=environ,
+        process = subprocess.Popen(bwrap.limited(argv, memory_gb, group=group), cwd=cwd, env=environ,
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-        watch = disk_budget.DiskWatch([folder], disk_bytes, lambda: _kill(process), baseline)
+        watch = disk_budget.DiskWatch([folder], disk_bytes, lambda: processes.kill_group(process), baseline)
         try:
             with watch:
                 process.wait(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             outcome.timed_out = True
         finally:
-            _kill(process)
-            process.wait()
+            processes.end(process)
             if group is not None:
                 outcome.stopped, outcome.problems = group.notes(
                     "the notebooks' sandbox" if sandboxed else "the notebooks' processes")
@@ -234,14 +167,6 @@ def run(folder: Path, student: str, memory_gb: float, disk_bytes: int, deadline:
         outcome.stopped.append(disk_budget.exceeded_message(what, disk_bytes))
     outcome.log = read_tail(log_path)
     return outcome
-
-
-def _kill(process: subprocess.Popen) -> None:
-    """Kill the run's process group (the sandbox and all in it)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def files_made_since(folder: Path, before: set[str]) -> list[Path]:
@@ -354,7 +279,7 @@ def changed_provided_files(release: Path, folder: Path, student: str) -> list[st
     changed = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
         rel = path.relative_to(release).as_posix()
-        if rel in own or path.suffix == ".ipynb" or "__pycache__" in path.parts:
+        if rel in own or path.suffix == ".ipynb" or ignored(rel):
             continue
         copy = graded / rel
         if (not _inside(copy, folder) or copy.is_symlink() or not copy.is_file()
