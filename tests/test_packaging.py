@@ -5,7 +5,8 @@ import tomllib
 
 import yaml
 
-from grading.course.paths import PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, provided_sources, student_files
+from grading.course.paths import (
+    PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, provided_sources, student_files)
 
 ROOT = PROJECT_ROOT
 

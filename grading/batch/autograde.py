@@ -1,17 +1,17 @@
 """Autograding: a trusted grader decides the points, nbgrader runs the notebooks, both with the code sandboxed.
 
-Each submission is one task on Dask (``grading.batch.dask_runner``: a local cluster of N workers, or the one at
-``--scheduler``) and is graded on its worker in a workspace of its own, outside the course:
+Each submission is one task on Dask (``dask_runner``: a local cluster of N workers, or the one at ``--scheduler``)
+and is graded on its Dask worker in a workspace of its own, outside the course (``submission``):
   1. ``grading.grader.trusted`` (a process that runs no submission code) executes every grade cell of the source
-     notebooks, hidden tests included, and calls the submission's functions in a sandboxed worker; its verdict
-     per grade_id is the automatic score.
-  2. meanwhile nbgrader autogrades the notebooks in the sandbox (``grading.sandbox.notebook_run``), from the release
-     and a gradebook without hidden tests, for the executed notebooks (formgrader) and the feedback pages.
-When both end, however they end, the worker checks that the provided files were left as they were (else zero,
-with the reason) and renders the feedback; the client alone then writes ``results/<student>.json`` atomically
-(grades written before an interruption are kept), merges the scores into the course's gradebook (manual grades
-there are kept) and copies the executed notebooks and the feedback into the course. A rerun skips submissions whose result matches their files
-and the grading source, unless forced. Without bubblewrap, grading stops with the reason unless ``unsandboxed``
+     notebooks, hidden tests included, and calls the submission's functions in a sandbox; its verdict per
+     grade_id is the automatic score.
+  2. meanwhile nbgrader autogrades the notebooks in the sandbox (``grading.sandbox.notebook_run``), from the
+     release and a gradebook without hidden tests, for the executed notebooks (formgrader) and the feedback pages.
+When both end, however they end, the Dask worker checks that the provided files were left as they were (else
+zero, with the reason) and renders the feedback; the client alone then writes ``results/<student>.json``
+atomically (grades written before an interruption are kept), merges the scores into the course's gradebook
+(manual grades there are kept) and copies the executed notebooks and the feedback into the course. A rerun skips
+submissions whose result matches their files and the grading source, unless forced. Without bubblewrap, grading stops with the reason unless ``unsandboxed``
 is chosen, which is recorded in every result.
 """
 

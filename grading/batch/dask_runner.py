@@ -3,7 +3,7 @@
 No shared filesystem is assumed. The client packs the course's grading material (source notebooks with the
 reference ``hw5lib``, the release, the grader's networks and the public gradebook) once and each submission
 as bytes; a worker unpacks them into a folder of its own, grades the submission there exactly as on one
-machine (``autograde._grade_safely``: trusted grader and sandboxed notebook run) and sends back the result,
+machine (``submission.grade_safely``: trusted grader and sandboxed notebook run) and sends back the result,
 the executed notebooks and the feedback pages as data. Only the client writes into the course folder.
 
 A worker that dies while grading loses nothing: Dask gives its task to another worker, and computes the course's

@@ -63,9 +63,9 @@ def start_trusted(root: Path, package: Path, out: Path, limits: Limits, sandboxe
     command += [f"--question={question}" for question in sorted(questions)]
     scratch = out.parent / "tmp"
     scratch.mkdir(exist_ok=True)
-    # TMPDIR: the workers' folders live in the workspace
+    # TMPDIR: the function servers' folders live in the workspace
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), TMPDIR=str(scratch), **bwrap.COMPUTE_SETTINGS)
-    # the grader computes for the worker too (its callbacks): bounded like it, plus room for the data
+    # the grader computes for the function server too (its callbacks): bounded like it, plus room for the data
     command = bwrap.limited(command, limits.memory_gb + 6, file_bytes=None)
     return subprocess.Popen(command, cwd=root.resolve() / "source" / ASSIGNMENT, env=env, stdin=subprocess.DEVNULL,
                             stdout=log, stderr=subprocess.STDOUT)

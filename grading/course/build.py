@@ -11,7 +11,8 @@ from pathlib import Path
 
 from grading.course import expected_values
 from grading.course.nbgrader_config import course_config
-from grading.course.paths import ASSIGNMENT, GRADER_FOLDER, PROJECT_ROOT, ignored, provided_files, student_files
+from grading.course.paths import (
+    ASSIGNMENT, GRADER_FOLDER, HIDDEN_BEGIN, HIDDEN_END, PROJECT_ROOT, ignored, provided_files, student_files)
 from grading.course.reference_networks import train_reference_network
 from grading.course.stubs import strip_solutions
 from grading.course.verify import solution_lines, verify_release
@@ -109,8 +110,8 @@ def _notebook_solution_lines(source: Path) -> set[str]:
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("solution") and cell.cell_type == "markdown":
                 secrets |= {line.strip() for line in cell.source.splitlines() if len(line.strip()) >= 40}
-            if "BEGIN HIDDEN TESTS" in cell.source:
-                hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+            if HIDDEN_BEGIN in cell.source:
+                hidden = cell.source.split(HIDDEN_BEGIN)[1].split(HIDDEN_END)[0]
                 secrets |= {line.strip() for line in hidden.splitlines() if len(line.strip()) >= 25}
     return secrets
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 
 from grading.course import answer_scan
-from grading.course.paths import SOLUTION_BEGIN, SOLUTION_END, ignored, provided_files, student_files
+from grading.course.paths import (
+    HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, ignored, provided_files, student_files)
 from grading.course.stubs import BEGIN_LINE, END_LINE
 
 
@@ -61,7 +62,8 @@ def verify_release(folder: Path, secret_lines: set[str]) -> list[str]:
     problems += [f"{finding}: the release is no answer key (move it to grading/)" for finding in
                  answer_key_findings(folder)]
     for rel, text in release_texts(folder).items():
-        for marker in (SOLUTION_BEGIN, SOLUTION_END, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        # the hidden-test markers in any spelling of the comment around them
+        for marker in (SOLUTION_BEGIN, SOLUTION_END, HIDDEN_BEGIN.lstrip("# "), HIDDEN_END.lstrip("# ")):
             if marker in text:
                 problems.append(f"{rel} still holds '{marker}'")
         stripped = {line.strip() for line in text.splitlines()}

@@ -3,8 +3,9 @@ left in their Markdown, raw cells or outputs, while text, tables, math and image
 
 The grading flow runs every executed notebook through ``inert_notebook`` before it lands in ``autograded/``
 (which formgrader renders) and before nbgrader's feedback pages are made from it;
-``grading.feedback.inert_preprocessor.InertNotebook`` does the same in the instructor's formgrader (``grading.course.build``
-configures it), for notebooks that reached ``autograded/`` another way. The sanitiser is ammonia (``nh3``) with one allowlist:
+``inert_preprocessor.InertNotebook`` does the same in the instructor's formgrader (the course's nbgrader
+configuration names it), for notebooks that reached ``autograded/`` another way. The sanitiser is ammonia (``nh3``)
+with one allowlist:
     - Markdown is rendered as nbconvert renders it (mistune, math kept for MathJax); a cell whose rendering holds
       anything the allowlist refuses is replaced by the sanitised rendering, so the answer keeps its formatting
       and math, and every other cell keeps its source;

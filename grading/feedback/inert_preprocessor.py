@@ -1,6 +1,6 @@
-"""The nbconvert preprocessor formgrader renders a submission through (``grading.course.build`` configures it): the
-notebook made inert by ``grading.feedback.inert`` first. Apart from ``grading.feedback.inert`` so that importing that module
-(every grading process does) does not import nbconvert (about 2 s)."""
+"""The nbconvert preprocessor formgrader renders a submission through (``grading.course.nbgrader_config`` names
+it): the notebook made inert by ``grading.feedback.inert`` first. A module of its own, so that importing ``inert``
+(every grading process does) does not import nbconvert."""
 
 from __future__ import annotations
 

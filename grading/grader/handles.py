@@ -35,7 +35,8 @@ def exit_description(code: int | None) -> str:
 
 
 def function_server_files(folder: Path) -> Path:
-    """folder/grader holding a copy of the function server's files (all a sandboxed function server sees of the grading code)."""
+    """folder/grader holding a copy of the function server's files (all a sandbox of functions sees of the grading
+    code)."""
     tools = folder / "grader"
     tools.mkdir()
     for name in SERVER_FILES:
@@ -44,9 +45,10 @@ def function_server_files(folder: Path) -> Path:
 
 
 class ForkServer:
-    """The sandbox of one submission's grading: its first process (``function_server.py --fork-server``) forks a fresh function server
-    for each grade cell, after killing the previous one and everything it started and emptying the sandbox's
-    scratch places. A function server starts in milliseconds instead of a new sandbox and interpreter per cell."""
+    """The sandbox of one submission's functions: its first process (``function_server.py --fork-server``) forks a
+    fresh function server for each grade cell, after killing the previous one and everything it started and
+    emptying the sandbox's scratch places. A function server starts in milliseconds instead of a new sandbox and
+    interpreter per cell."""
 
     def __init__(self, grader: "Grader") -> None:
         self.grader = grader
@@ -86,8 +88,8 @@ class ForkServer:
         return self.process.poll() is None
 
     def fork(self, package: Path) -> tuple[socket.socket, int | None] | None:
-        """A channel to a fresh function server holding a new copy of ``package`` (None if the fork server is gone), and the
-        exit code of the previous function server."""
+        """A channel to a fresh function server holding a new copy of ``package`` (None if the fork server is
+        gone), and the exit code of the previous function server."""
         code = self.reset()
         if code == "gone":
             return None
@@ -105,7 +107,8 @@ class ForkServer:
         return (ours, code) if self._reply(10).startswith(b"ok") else None
 
     def reset(self) -> int | None | str:
-        """Kill the current function server and all it started, empty the cells; its exit code ('gone': no fork server)."""
+        """Kill the current function server and all it started, empty the cells; its exit code ('gone': no fork
+        server)."""
         if not self.alive():
             return "gone"
         try:
@@ -148,8 +151,8 @@ class ForkServer:
 
 
 class FunctionProcess:
-    """One function server process holding a fresh copy of the submission's package: forked by the sandbox's fork server,
-    or (unsandboxed) a plain process of its own."""
+    """The grader's handle on one function server holding a fresh copy of the submission's package: forked by the
+    sandbox's fork server, or (unsandboxed) a plain process of its own."""
 
     def __init__(self, grader: "Grader") -> None:
         self.grader, self.process, self.folder = grader, None, None

@@ -1,11 +1,11 @@
 """The trusted grader: decides every automatic point of one submission and never runs its code.
 
-Run as ``python -m grading.grader.trusted`` (by ``grading.batch.autograde``) with the course's grading source first on the
-path, so ``hw5lib`` here is the instructor's copy. It executes each grade cell of the source notebooks (hidden
-tests included) with ``hw5lib.checks``; while a check runs, the functions it grades are proxies that send each
-call, as plain data (``grading.sandbox.inside.wire``), to a function server in the sandbox (``grading.sandbox.inside.function_server``) that
-imports the submission's ``hw5lib``. When the submission's function calls another function of the handout's API, the call
-comes back here and runs the reference copy, so each mistake costs its own question only. The submission's
+Run as ``python -m grading.grader.trusted`` (by ``grading.batch.submission``) with the course's grading source
+first on the path, so ``hw5lib`` here is the instructor's copy. It executes each grade cell of the source
+notebooks (hidden tests included) with ``hw5lib.checks``; while a check runs, the functions it grades are proxies
+that send each call, as plain data (``sandbox/inside/wire.py``), to a function server in the sandbox
+(``sandbox/inside/function_server.py``) that imports the submission's ``hw5lib``. When the submission's function
+calls another function of the handout's API, the call comes back here and runs the reference copy, so each mistake costs its own question only. The submission's
 warnings and prints never cost a point: they are collected for the feedback, and a warning is raised here
 again only so that a check that looks for one (an overflow in ``sigmoid``) sees it.
 """

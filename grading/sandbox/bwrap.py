@@ -103,7 +103,7 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def limited(argv: list[str], gigabytes: float, file_bytes: int | None = FILE_BYTES, group=None) -> list[str]:
     """``argv`` under an address-space limit (and a file-size limit), inherited by everything it starts, and
-    killed when the thread that started it ends (a grading worker killed on a cluster leaves no orphan). With a
+    killed when the thread that started it ends (a Dask worker killed while grading leaves no orphan). With a
     ``cgroups.Group``, it and all it starts run in that group (limits on the whole process tree).
 
     Uses util-linux's ``setpriv`` and ``prlimit`` so that no Python code runs between fork and exec in a

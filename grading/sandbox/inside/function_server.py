@@ -1,7 +1,7 @@
 """The function server: runs inside the sandbox, imports the submission's ``hw5lib``, calls its functions.
 
-Started by ``grading.grader.trusted`` as ``python function_server.py FD`` with the submission's package folder first on the
-path and a socket on file descriptor FD; it needs only this file, ``wire.py`` and NumPy. It answers:
+Started by ``grading.grader.trusted`` as ``python function_server.py FD`` with the submission's package folder
+first on the path and a socket on file descriptor FD; it needs only this file, ``wire.py`` and NumPy. It answers:
   ``@run(name, args, kwargs, under_test, api)``  call the submission's function ``name`` ('nn.backwards')
       while every other function of the handout's API (``api``) is a stub that asks the grader to run the
       reference copy; returns the result, the final state of the mutable arguments, the warnings and prints.
@@ -382,7 +382,8 @@ def serve(fd: int, folder: str) -> None:
         channel.answer(header, buffers)
 
 
-# Libraries the handout's modules import, loaded once by the fork server so that each fresh function server starts at once
+# Libraries the handout's modules import, loaded once by the fork server so that each fresh function server starts at
+# once
 PRELOADED = ("numpy", "numpy.testing", "scipy.ndimage", "scipy.special", "skimage.filters", "skimage.measure",
              "skimage.morphology", "skimage.transform", "skimage.color", "skimage.util", "tqdm.auto")
 

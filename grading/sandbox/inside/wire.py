@@ -73,8 +73,8 @@ class ArrayCache:
     An array that travelled (either way) is remembered by identity with its bytes (small arrays) or, for a large
     one, only if it is read-only; sent again unchanged, it travels as its token and the receiver uses the object
     it already has (so an array passed back and forth keeps its identity, as in one process). With
-    ``checksums`` (the function server's side), a large writable array it *received* is remembered too, with a CRC-32 of its
-    bytes instead of a copy: the page that ``read_text`` passes to the grader's ``crop_to_input`` 150 times
+    ``checksums`` (the function server's side), a large writable array it *received* is remembered too, with a
+    CRC-32 of its bytes instead of a copy: the page that ``read_text`` passes to the grader's ``crop_to_input`` 150 times
     crosses once. (A changed array whose checksum happened to match would reach the grader as the grader's own
     copy: only the submission's own result could suffer, with a chance of 1 in 4 billion.) Cleared by both
     sides at the start of each call from the grader.
