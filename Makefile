@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test venv fonts sandbox browser lab bench sweep release clean
+.PHONY: demo test check venv fonts sandbox browser lab bench sweep release clean
 
 venv: $(STAMP)
 
@@ -63,6 +63,10 @@ demo: fonts sandbox
 test: fonts sandbox browser
 	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest
 
+# The quick loop while working: every test but the whole runs (marked slow in tests/conftest.py).
+check: fonts sandbox
+	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -m "not slow" -q
+
 release: fonts
 	$(PY) -m grading --course build/course release
 
@@ -72,7 +76,7 @@ bench: fonts
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_ocr.py
 
-# The full autograder sweep under nbgrader: every sample submission, serial vs --jobs 2 (about 20 min).
+# The full autograder sweep under nbgrader: every sample submission, serial and with --jobs 2.
 sweep: fonts sandbox
 	HW5_STANDIN=1 PYTHONPATH=. $(PY) benchmarks/bench_grading.py
 

@@ -175,7 +175,7 @@ def synthesize_page(lines: list[str], seed: int, style: PhotoStyle = PhotoStyle(
 def sample_pages(include_photos: bool = True) -> list[Page]:
     """The four synthetic sample pages, then the course's photos where they are found.
 
-    The synthetic pages are drawn once (about 4 s) and cached in the user cache, keyed by the source of
+    The synthetic pages are drawn once and cached in the user cache, keyed by the source of
     this module and of the character generator; the cached pages are identical to freshly drawn ones.
     """
     path = sample_pages_cache()
@@ -203,7 +203,7 @@ def _generators_digest():
 
 def cached_page(lines: list[str], seed: int) -> Page:
     """``synthesize_page(lines, seed)``, read from the user cache after the first time (the checks draw the same
-    few pages on every run, about 0.4 s each); a cache that cannot be read or written is skipped."""
+    few pages on every run); a cache that cannot be read or written is skipped."""
     digest = _generators_digest()
     digest.update(repr((list(lines), int(seed))).encode())
     path = cache_dir() / "check-pages" / f"page-{digest.hexdigest()[:16]}.npz"

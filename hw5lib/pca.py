@@ -37,7 +37,7 @@ def fit_pca(x: np.ndarray, k: int) -> PCA:
     """Fit PCA with k components to the rows of x.
 
     Tall data (more rows than columns, e.g. 10800 x 1024) uses the top-k eigenvectors of the d x d
-    scatter matrix, about 8x faster than the SVD of the whole centred data; other shapes use the SVD.
+    scatter matrix, cheaper than the SVD of the whole centred data; other shapes use the SVD.
     """
     if not 0 < k <= min(x.shape):
         raise ValueError(f"k must be between 1 and {min(x.shape)} for data of shape {x.shape}, got {k}")

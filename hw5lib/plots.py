@@ -83,8 +83,7 @@ def tile_mosaic(tiles: list[np.ndarray | None], rows: int, cols: int, gap: int =
     """One image of ``rows`` x ``cols`` equal tiles (row by row) with ``gap`` pixels between them; gaps and
     missing tiles are NaN (drawn as the background). ``normalise``: each tile stretched to [0, 1] on its own.
 
-    One image in one axes draws many times faster than a grid of subplots (a figure of 64 weights: about
-    0.08 s instead of 0.6 s).
+    One image in one axes draws many times faster than a grid of subplots.
     """
     shape = next((np.shape(t) for t in tiles if t is not None), None)
     if shape is None:

@@ -4,6 +4,7 @@ released course, a local web server and a browser."""
 import functools
 import http.server
 import threading
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -11,6 +12,19 @@ import pytest
 from lab_browser import browser  # noqa: F401 - the browser tests' Chromium, shared by tests/browser and grading
 
 matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parent.parent
+# what `make check` leaves out: whole runs by place, and every test that needs a built course or the full stand-in
+SLOW_PLACES = ("notebooks/", "tests/browser/", "tests/grading/test_autograde.py", "tests/grading/test_cluster.py",
+               "tests/grading/test_formgrader.py", "tests/grading/test_samples.py")
+SLOW_FIXTURES = {"released_course", "course_root", "results", "full_standin", "reading_params"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        place = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        if place.startswith(SLOW_PLACES) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -119,8 +119,8 @@ class Cluster:
 
         self.local = None
         if address is None:
-            # Dask's workers sample their own stacks every 10 ms for the dashboard's profile: about 1.5 s of CPU
-            # per graded submission, spent while its grading waits for the cores
+            # Dask's workers sample their own stacks every 10 ms for the dashboard's profile: CPU time a grading
+            # beside it would wait for
             with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                                   "distributed.worker.profile.enabled": False}):
                 self.local = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,

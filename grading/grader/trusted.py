@@ -311,7 +311,7 @@ class Grader:
 
 
 def _read_once(load_nist36):
-    """``hw5lib.data.load_nist36`` that reads the files once per grading (three checks load NIST36, 0.3 s each).
+    """``hw5lib.data.load_nist36`` that reads the files once per grading (three checks load NIST36).
     Each call gets its own writable copy of the arrays, as a fresh load would give it: a submission's in-place
     change to an argument comes back to the grader's copy, and must not reach the next check."""
     kept: dict[tuple, object] = {}

@@ -26,8 +26,8 @@ UNSANDBOXED_RISK = ("graded WITHOUT the sandbox (--unsandboxed): the submission'
 # to compute correctly, and the locale.
 KEPT_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 # How every grading process computes (the trusted grader too): one BLAS thread, as gradings run side by side; and
-# NumPy's large arrays on ordinary pages. NumPy asks for huge pages, and on the machines measured the kernel was
-# often slow to provide them (0.2 s instead of 0.05 s for a fresh 88 MB array): about 1 s per notebook run.
+# NumPy's large arrays on ordinary pages: NumPy asks for huge pages, which a busy kernel can be slow to provide for
+# each fresh large array (benchmarks/README.md has the figures).
 COMPUTE_SETTINGS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "NUMPY_MADVISE_HUGEPAGE": "0"}
 

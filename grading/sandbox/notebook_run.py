@@ -28,7 +28,7 @@ MAX_OUTPUT_CHARS = output_limits.OUTPUT_CHARS  # one output past which the grade
 KEPT_CHARS = output_limits.KEPT_CHARS  # what is kept of a cut output
 MAX_KEPT_BYTES = 64 * 2**20  # an executed notebook larger than this after cutting gets every long output cut
 INSIDE = "/course"  # where the sandbox sees its course folder
-KERNELS_INSIDE = "/kernels"  # where it sees the kernel spec of kernels forked from a warm server (kernel_forks)
+KERNELS_INSIDE = "/kernels"  # where it sees the kernel spec of kernels forked from a warm server (inside/kernel_server.py)
 # ``python -m nbgrader`` without jsonschema's IRI format checks: their module builds a parser for about a second
 # at import, in every run, and nbformat's notebook schema uses no IRI format
 NBGRADER_MAIN = ("import sys; sys.modules['rfc3987_syntax'] = None; "

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grading.batch.submission import build_package, start_trusted
-from grading.course.paths import ASSIGNMENT
+from grading.course.paths import ASSIGNMENT, student_files
 from grading.course.points import question_of
 from grading.grader.limits import Limits
 from grading.sandbox import bwrap
@@ -54,17 +54,54 @@ def lost_questions(outcome: dict[str, str]) -> set[str]:
     return {"*" if gid == "*" else question_of(gid) for gid, error in outcome.items() if error}
 
 
-def selftest(course: Path, names: list[str], jobs: int = 2) -> dict[str, tuple[set[str], set[str], dict[str, str]]]:
-    """{sample: (questions lost, questions expected to be lost, failures)} for the named samples."""
+def questions_testing(course: Path, files: Iterable[str]) -> set[str] | None:
+    """The handout questions whose grade cells test a function defined in ``files`` (student-fillable paths such
+    as 'hw5lib/nn.py'), from the functions under test each check of a cell names; None (every question) when a
+    file is not a student's module. A cell that calls a check naming no function under test counts as testing all.
+
+    A submission's edits of these files can cost no other question: a function of the handout called from a
+    function under test is the grader's reference copy (``grading.grader.trusted``).
+    """
+    import re
+
+    from grading.grader import grading_checks
+    from hw5lib import checks as public_checks
+
+    own = {Path(rel).stem for rel in student_files()}
+    modules = {Path(rel).stem for rel in files}
+    if not modules or not modules <= own or any(not rel.endswith(".py") for rel in files):
+        return None
+    questions = set()
+    for path in sorted((course / "source" / ASSIGNMENT).glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if not grade_id or not cell["metadata"]["nbgrader"].get("grade") or cell["cell_type"] != "code":
+                continue
+            called = re.findall(r"\b(grading_checks|checks)\.(check_\w+)\(", "".join(cell["source"]))
+            tested = [getattr(grading_checks if where == "grading_checks" else public_checks, name, None)
+                      for where, name in called]
+            names = [getattr(check, "under_test", None) for check in tested]
+            if not called or any(under is None for under in names) or any(
+                    name.split(".")[0] in modules for under in names for name in under):
+                questions.add(question_of(grade_id))
+    return questions
+
+
+def selftest(course: Path, names: list[str], jobs: int = 2,
+             narrow: bool = False) -> dict[str, tuple[set[str], set[str], dict[str, str]]]:
+    """{sample: (questions lost, questions expected to be lost, failures)} for the named samples. ``narrow``: grade
+    only the questions the sample's edits can reach (``questions_testing``), in a fraction of the time."""
     from grading.selftest.samples import SAMPLES, write_sample
 
     if not (course / "release" / ASSIGNMENT).is_dir():
-        raise RuntimeError(f"{course} holds no released course: run `python -m grading --course {course} release` first")
+        raise RuntimeError(f"{course} holds no released course: run `python -m grading --course {course} release` "
+                           "first")
 
     def one(name: str):
+        questions = questions_testing(course, {edit[0] for edit in SAMPLES[name].edits}) if narrow else None
         with tempfile.TemporaryDirectory(prefix="hw5-sample-") as tmp:
             folder = write_sample(course / "source" / ASSIGNMENT, SAMPLES[name], Path(tmp) / ASSIGNMENT)
-            outcome = preview(course, folder)
+            outcome = preview(course, folder, questions=questions or ())
         failures = {gid: error for gid, error in outcome.items() if error}
         return name, (lost_questions(outcome), set(SAMPLES[name].loses), failures)
 

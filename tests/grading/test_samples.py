@@ -24,7 +24,7 @@ def test_there_are_enough_samples_of_each_kind():
 @pytest.fixture(scope="module")
 def forecasts(released_course):
     names = [s.name for s in samples.PLANTED + samples.ALTERNATIVES]
-    return forecast.selftest(released_course, names, jobs=2)
+    return forecast.selftest(released_course, names, jobs=2, narrow=True)  # `make sweep` grades every question
 
 
 @pytest.mark.parametrize("name", [s.name for s in samples.PLANTED])
@@ -70,8 +70,8 @@ def test_an_attack_in_the_worker_gains_nothing_and_is_named(attack_verdicts, att
         assert any(words in line for line in outcome["stopped"]), (words, outcome["stopped"])
 
 
-def test_the_returned_gradient_of_backwards_is_checked(forecast):
-    lost, _, failures = forecast["grad_X_without_derivative"]
+def test_the_returned_gradient_of_backwards_is_checked(forecasts):
+    lost, _, failures = forecasts["grad_X_without_derivative"]
     assert lost == {"Q2.3"} and "X (relative error" in failures["q2_3_backwards"]
 
 
@@ -85,11 +85,11 @@ def test_the_reference_hunt_is_a_real_attack(released_course, tmp_path):
     assert forecast.lost_questions(outcome) == set()
 
 
-def test_failure_messages_name_the_mistake(forecast):
-    assert "sum over the batch" in forecast["grad_b_not_summed"][2]["q2_3_backwards"]
-    assert "subtract each row's maximum" in forecast["softmax_without_shift"][2]["q2_2_2_softmax"]
-    assert "peak of 255" in forecast["psnr_peak_255"][2]["q4_3_2_psnr"]
-    assert "transposed" in forecast["confusion_transposed"][2]["q3_4_confusion_matrix"]
+def test_failure_messages_name_the_mistake(forecasts):
+    assert "sum over the batch" in forecasts["grad_b_not_summed"][2]["q2_3_backwards"]
+    assert "subtract each row's maximum" in forecasts["softmax_without_shift"][2]["q2_2_2_softmax"]
+    assert "peak of 255" in forecasts["psnr_peak_255"][2]["q4_3_2_psnr"]
+    assert "transposed" in forecasts["confusion_transposed"][2]["q3_4_confusion_matrix"]
 
 
 def test_an_edit_that_no_longer_matches_the_reference_is_reported(tmp_path, released_course):

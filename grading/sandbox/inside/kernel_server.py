@@ -1,7 +1,7 @@
 """Notebook kernels forked from a warm process, for nbgrader's run of a submission in the sandbox.
 
 An ordinary kernel starts a fresh Python and imports IPython, NumPy, SciPy, scikit-image and matplotlib again,
-about a second of CPU for each of a submission's five notebooks. Here a server in the sandbox imports those
+a second of CPU for each of a submission's five notebooks. Here a server in the sandbox imports those
 libraries once (never the submission's code) and forks a kernel for each notebook. The kernel spec's command is
 this file's client: it hands the server its connection file, working folder, environment and standard streams,
 relays signals to the kernel and exits with the kernel's status, so jupyter_client sees an ordinary kernel
