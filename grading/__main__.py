@@ -8,6 +8,8 @@
                nbgrader runs the notebooks (sandboxed too)
     export     write grades.csv (automatic and manual points per question, totals over the handout, written
                answers still waiting) and grades_lms.csv, print the table, update the summary pages
+    similarity compare the student files of every submission with the others', the reference's and an archive's
+               (--archive FOLDER): similarity.csv and similarity.html, pairs to look at, never a verdict
     samples    add sample submissions (planted bugs, alternative solutions, hostile code)
     selftest   forecast the samples' grades without nbgrader: each bug must cost its own question only
     demo       all of it on two sample submissions: the reference solution and the blank release
@@ -24,6 +26,7 @@ from grading.batch.result_store import add_submission
 from grading.course.build import build_course, release
 from grading.course.paths import ASSIGNMENT
 from grading.feedback import report
+from grading.feedback.similarity import DEFAULT_THRESHOLD, similarity_report
 from grading.grader import gradcheck
 from grading.grader.limits import Limits
 from grading.grader.result import load_results
@@ -92,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         step.add_argument("--unsandboxed", action="store_true",
                           help="grade without bubblewrap where it cannot run (the submission's code then runs as you, "
                                "with the network and your files; recorded in every result)")
+    grade_step.add_argument("--similarity", action="store_true",
+                            help="after grading, write the similarity report (as the similarity step does)")
+    similar_step = steps.add_parser("similarity", help="compare the submissions' student files with each other, the "
+                                    "reference and an archive: similarity.csv and similarity.html (pairs to look at, "
+                                    "not a verdict)")
+    similar_step.add_argument("--archive", type=Path, metavar="FOLDER",
+                              help="earlier years' submissions (<id>/hw5/... or <id>/... folders), compared with "
+                                   "this year's only")
+    similar_step.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="SHARE",
+                              help=f"list the pairs scoring at least this, 0 to 1 (default: {DEFAULT_THRESHOLD})")
     steps.add_parser("export", help="write grades.csv (every point) and grades_lms.csv (id, total), print the "
                      "table and update each student's summary.html")
     sample_step = steps.add_parser("samples", help="add sample submissions (planted bugs, alternative solutions, "
@@ -133,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
                                          limits=_limits(args), unsandboxed=args.unsandboxed, scheduler=args.scheduler)
             print(f"graded {len(graded)} submission(s); {len(autograde.submissions(root)) - len(graded)} "
                   "already had a current result" + ("" if args.force else " (use --force to grade them again)"))
+        if args.step == "similarity" or (args.step == "autograde" and args.similarity):
+            print(similarity_report(root, archive=getattr(args, "archive", None),
+                                    threshold=getattr(args, "threshold", DEFAULT_THRESHOLD)))
         if args.step in ("export", "demo"):
             _export(root)
         if args.step == "demo":

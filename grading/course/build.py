@@ -55,7 +55,7 @@ def train_reference_networks(folder: Path) -> None:
         weights.save_params(folder / f"{kind}.npz", train_reference_network(kind, settings))
 
 
-INSTRUCTOR_ONLY = {"nbgrader", "nbval", "dask", "nh3", "jupyter-server-mathjax"}
+INSTRUCTOR_ONLY = {"nbgrader", "nbval", "dask", "nh3", "jupyter-server-mathjax", "copydetect"}
 
 
 def student_requirements() -> str:
