@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
 # what `make check` leaves out: whole runs by place, and every test that needs a built course or the full stand-in
-SLOW_PLACES = ("notebooks/", "tests/browser/", "tests/grading/test_autograde.py", "tests/grading/test_cluster.py",
+SLOW_PLACES = ("notebooks/", "tests/browser/", "tests/grading/test_autograde.py", "tests/grading/test_dask_runner.py",
                "tests/grading/test_formgrader.py", "tests/grading/test_samples.py")
 SLOW_FIXTURES = {"released_course", "course_root", "results", "full_standin", "reading_params"}
 

@@ -273,7 +273,7 @@ def test_a_run_that_fails_leaves_no_folder_it_made(course_root, monkeypatch):
 
     monkeypatch.setattr(autograde, "bring_back", broken)
     with pytest.raises(OSError, match="disk of the course is full"):
-        autograde.autograde(course_root, jobs=2, force=True, students=["blank", "attack_network"], progress=False,
+        autograde.autograde(course_root, jobs=1, force=True, students=["blank"], progress=False,
                             limits=LIMITS)
     assert _folders_the_grader_made() == []
 
@@ -288,7 +288,7 @@ def test_a_run_killed_with_sigkill_leaves_nothing_once_the_next_run_ends(course_
     from grading.course.paths import PROJECT_ROOT
 
     script = (f"from pathlib import Path; from grading.batch import autograde; from whole_flow import LIMITS; "
-              f"autograde.autograde(Path({str(course_root)!r}), jobs=2, force=True, students=['blank', 'attack_network'], "
+              f"autograde.autograde(Path({str(course_root)!r}), jobs=1, force=True, students=['blank'], "
               "progress=False, limits=LIMITS)")
     env = dict(os.environ, PYTHONPATH=f"{PROJECT_ROOT}{os.pathsep}{Path(__file__).parent}")
     killed = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True)
