@@ -72,7 +72,7 @@ class ForkServer:
             raise
         theirs.close()
         self.count = 0
-        self.disk = disk_budget.DiskWatch([self.cells], grader.limits.disk_bytes, self._kill).__enter__()
+        self.disk = disk_budget.DiskWatch([self.cells], grader.limits.disk_bytes, self._kill).start()
         if self._reply(60) != b"ready":
             self.stop()
             raise RuntimeError("the sandbox for the submission's code did not start (is bubblewrap working?)")
@@ -142,7 +142,7 @@ class ForkServer:
 
     def stop(self) -> None:
         processes.end(self.process)
-        self.disk.__exit__()
+        self.disk.stop_watching()
         self.control.close()
         if self.group is not None:
             self.note_limits()

@@ -61,7 +61,8 @@ def exceeded_message(what: str, budget_bytes: int) -> str:
 class DiskWatch:
     """Watches ``folders`` while a sandbox runs; over ``budget_bytes`` of growth it calls ``stop`` once.
 
-    Use as a context manager around the sandbox's run; ``exceeded`` says afterwards whether it stopped it.
+    Use as a context manager around the sandbox's run (or ``start`` and ``stop_watching`` around a sandbox that
+    outlives a block); ``exceeded`` says afterwards whether it stopped it.
     ``baseline`` (bytes) replaces the folders' size at the start, so that several runs can share one budget.
     """
 
@@ -83,10 +84,16 @@ class DiskWatch:
                 self.stop()
                 return
 
-    def __enter__(self) -> DiskWatch:
+    def start(self) -> DiskWatch:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def stop_watching(self) -> None:
         self._done.set()
         self._thread.join()
+
+    def __enter__(self) -> DiskWatch:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop_watching()

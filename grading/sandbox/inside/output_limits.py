@@ -11,6 +11,7 @@ grader can say which notebook lost how much. Text keeps its first ``KEPT_CHARS``
 
 from __future__ import annotations
 
+import functools
 import re
 
 OUTPUT_CHARS = 2**20
@@ -72,56 +73,64 @@ def output_size(output: dict) -> int:
     return sum(_length(holder[key]) for holder, key in _fields(output))
 
 
-try:
+def __getattr__(name: str):
+    """``LimitedExecute``, made on first use: the grader's side imports this module for its notes and cuts only,
+    without nbgrader (whose import takes seconds); nbgrader's run names the class and so makes it."""
+    if name == "LimitedExecute":
+        return _limited_execute()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _limited_execute() -> type:
     from nbgrader.preprocessors import Execute
-except ImportError:  # the grader's side reads the notes without nbgrader's executor
-    Execute = object
 
+    class LimitedExecute(Execute):
+        """nbgrader's ``Execute`` with the outputs limited as they come in (see the module's docstring)."""
 
-class LimitedExecute(Execute):
-    """nbgrader's ``Execute`` with the outputs limited as they come in (see the module's docstring)."""
+        def preprocess(self, nb, resources=None, km=None):
+            self._kept = 0
+            self._streams: dict[tuple[int, str], list] = {}  # (cell, stream) -> [characters, note output or None]
+            nb, resources = super().preprocess(nb, resources, km)
+            for cell in nb.cells:  # outputs replaced later by display updates are cut here
+                for output in cell.get("outputs", []):
+                    cut_output(output, OUTPUT_CHARS, f"one output may hold {megabytes(OUTPUT_CHARS)}")
+            return nb, resources
 
-    def preprocess(self, nb, resources=None, km=None):
-        self._kept = 0
-        self._streams: dict[tuple[int, str], list] = {}  # (cell, stream) -> [characters, note output or None]
-        nb, resources = super().preprocess(nb, resources, km)
-        for cell in nb.cells:  # outputs replaced later by display updates are cut here
-            for output in cell.get("outputs", []):
-                cut_output(output, OUTPUT_CHARS, f"one output may hold {megabytes(OUTPUT_CHARS)}")
-        return nb, resources
-
-    def output(self, outs, msg, display_id, cell_index):
-        out = super().output(outs, msg, display_id, cell_index)
-        if out is None or not outs or outs[-1] is not out:
+        def output(self, outs, msg, display_id, cell_index):
+            out = super().output(outs, msg, display_id, cell_index)
+            if out is None or not outs or outs[-1] is not out:
+                return out
+            if out.get("output_type") == "stream":
+                if self._stream_cut(outs, out, cell_index):
+                    return None
+            else:
+                cut_output(out, OUTPUT_CHARS, f"one output may hold {megabytes(OUTPUT_CHARS)}")
+            if self._kept + output_size(out) > NOTEBOOK_CHARS:
+                cut_output(out, 0, f"a notebook's outputs may hold {megabytes(NOTEBOOK_CHARS)}")
+            self._kept += output_size(out)
             return out
-        if out.get("output_type") == "stream":
-            if self._stream_cut(outs, out, cell_index):
-                return None
-        else:
-            cut_output(out, OUTPUT_CHARS, f"one output may hold {megabytes(OUTPUT_CHARS)}")
-        if self._kept + output_size(out) > NOTEBOOK_CHARS:
-            cut_output(out, 0, f"a notebook's outputs may hold {megabytes(NOTEBOOK_CHARS)}")
-        self._kept += output_size(out)
-        return out
 
-    def _stream_cut(self, outs, out, cell_index) -> bool:
-        """Keep a cell's stream (stdout, stderr) to ``OUTPUT_CHARS``: the part past it is left out and counted on
-        one note after it. True when ``out`` was left out whole."""
-        from nbformat import from_dict
+        def _stream_cut(self, outs, out, cell_index) -> bool:
+            """Keep a cell's stream (stdout, stderr) to ``OUTPUT_CHARS``: the part past it is left out and counted on
+            one note after it. True when ``out`` was left out whole."""
+            from nbformat import from_dict
 
-        why = f"a cell's stream may hold {megabytes(OUTPUT_CHARS)}"
-        size = output_size(out)
-        seen = self._streams.setdefault((cell_index, out.get("name", "")), [0, None])
-        if seen[1] is not None and not any(kept is seen[1] for kept in outs):  # the cell cleared its output
-            seen[:] = [0, None]
-        seen[0] += size
-        if seen[1] is not None:
-            outs.pop()
-            seen[1]["text"] = note(seen[0] - OUTPUT_CHARS, why)
-            return True
-        if seen[0] > OUTPUT_CHARS:
-            out["text"] = out.get("text", "")[:max(0, OUTPUT_CHARS - (seen[0] - size))]
-            seen[1] = from_dict({"output_type": "stream", "name": out.get("name", "stdout"),
-                                 "text": note(seen[0] - OUTPUT_CHARS, why)})
-            outs.append(seen[1])
-        return False
+            why = f"a cell's stream may hold {megabytes(OUTPUT_CHARS)}"
+            size = output_size(out)
+            seen = self._streams.setdefault((cell_index, out.get("name", "")), [0, None])
+            if seen[1] is not None and not any(kept is seen[1] for kept in outs):  # the cell cleared its output
+                seen[:] = [0, None]
+            seen[0] += size
+            if seen[1] is not None:
+                outs.pop()
+                seen[1]["text"] = note(seen[0] - OUTPUT_CHARS, why)
+                return True
+            if seen[0] > OUTPUT_CHARS:
+                out["text"] = out.get("text", "")[:max(0, OUTPUT_CHARS - (seen[0] - size))]
+                seen[1] = from_dict({"output_type": "stream", "name": out.get("name", "stdout"),
+                                     "text": note(seen[0] - OUTPUT_CHARS, why)})
+                outs.append(seen[1])
+            return False
+
+    return LimitedExecute
