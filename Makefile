@@ -60,12 +60,14 @@ demo: fonts sandbox
 	$(VENV)/bin/hw5 demo --out build/demo
 	$(PY) -m grading --course build/demo/course demo
 
+# The tests run in TEST_PROCESSES processes (pytest-xdist), a test module in one (tests/conftest.py groups them).
+TEST_PROCESSES ?= 2
 test: fonts sandbox browser
-	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest
+	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 # The quick loop while working: every test but the whole runs (marked slow in tests/conftest.py).
 check: fonts sandbox
-	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -m "not slow" -q
+	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -m "not slow" -q -n $(TEST_PROCESSES) --dist loadgroup
 
 release: fonts
 	$(PY) -m grading --course build/course release

@@ -191,8 +191,9 @@ def draw_split(split: str, version: str, per_class: int, workers: int | None = N
 
 
 def build_standin(folder: Path, per_class: dict[str, int] | None = None, workers: int | None = None,
-                  progress: bool = True) -> Path:
-    """Draw the stand-in and write it as the three course files into ``folder`` (atomically)."""
+                  progress: bool = True, replace: bool = True) -> Path:
+    """Draw the stand-in and write it as the three course files into ``folder`` (atomically). ``replace=False``
+    keeps a whole stand-in another process wrote there meanwhile (the same draw), as a reader may be using it."""
     import scipy.io
 
     per_class = per_class or PER_CLASS
@@ -202,6 +203,8 @@ def build_standin(folder: Path, per_class: dict[str, int] | None = None, workers
         for split in SPLITS:
             data, one_hot = draw_split(split, STANDIN_DRAW, per_class[split], workers=workers, progress=progress)
             scipy.io.savemat(work / file_name(split), {f"{split}_data": data, f"{split}_labels": one_hot})
+        if not replace and holds_all_splits(folder):
+            return folder
         if folder.exists():
             shutil.rmtree(folder)
         work.rename(folder)
@@ -215,7 +218,7 @@ def load_standin(progress: bool = True) -> Nist36:
     folder = standin_folder()
     if not holds_all_splits(folder):
         print(f"hw5: drawing the offline NIST36 stand-in once (about 20 s), cached in {folder}", file=sys.stderr)
-        build_standin(folder, progress=progress)
+        build_standin(folder, progress=progress, replace=False)
     return Nist36(**_read_folder(folder), source=f"stand-in {folder}")
 
 

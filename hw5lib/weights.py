@@ -14,9 +14,13 @@ def save_params(path: str | os.PathLike, params: dict) -> Path:
     arrays = {k: v for k, v in params.items() if k[:1] in ("W", "b") and isinstance(v, np.ndarray)}
     if not arrays:
         raise ValueError("params holds no W<name> or b<name> arrays: nothing to save")
+    path = path if path.suffix == ".npz" else path.with_suffix(path.suffix + ".npz")
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **arrays)
-    return path if path.suffix == ".npz" else path.with_suffix(path.suffix + ".npz")
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    with open(part, "wb") as fh:  # whole or not at all: a reader (another notebook, say) never sees half a file
+        np.savez(fh, **arrays)
+    os.replace(part, path)
+    return path
 
 
 def load_params(path: str | os.PathLike, expect: dict[str, tuple[int, ...]] | None = None) -> dict:

@@ -1,8 +1,10 @@
 """Shared test settings and fixtures: figures never open a window; the stand-in, the reading network, the
-released course, a local web server and a browser."""
+released course, a local web server and a browser; how `make test` shares the tests between two processes."""
 
 import functools
 import http.server
+import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -18,13 +20,34 @@ ROOT = Path(__file__).resolve().parent.parent
 SLOW_PLACES = ("notebooks/", "tests/browser/", "tests/grading/test_autograde.py", "tests/grading/test_dask_runner.py",
                "tests/grading/test_formgrader.py", "tests/grading/test_samples.py")
 SLOW_FIXTURES = {"released_course", "course_root", "results", "full_standin", "reading_params"}
+# the modules that use the session's whole-flow grading (tests/grading/conftest.py): one process runs them all
+WHOLE_FLOW = "whole-flow"
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # each test process its own temp folder: tests that look for folders a grading left see only theirs
+        os.environ["TMPDIR"] = tempfile.mkdtemp(prefix=f"{worker}-")  # short: sockets live below it
+        tempfile.tempdir = None
 
 
 def pytest_collection_modifyitems(config, items):
+    """Marks the slow tests; with pytest-xdist (`make test`), one group per test module (a module's fixtures are
+    made once), the modules of the whole-flow grading together and first, as they take the longest."""
+    whole_flow = {item.path for item in items if {"course_root", "results"} & set(getattr(item, "fixturenames", ()))}
     for item in items:
         place = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
         if place.startswith(SLOW_PLACES) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group(WHOLE_FLOW if item.path in whole_flow else place))
+    items.sort(key=lambda item: item.path not in whole_flow)  # stable: the order within each module is kept
+
+
+def pytest_unconfigure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import shutil
+
+        shutil.rmtree(os.environ["TMPDIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

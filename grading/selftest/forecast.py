@@ -87,8 +87,8 @@ def questions_testing(course: Path, files: Iterable[str]) -> set[str] | None:
     return questions
 
 
-def selftest(course: Path, names: list[str], jobs: int = 2,
-             narrow: bool = False) -> dict[str, tuple[set[str], set[str], dict[str, str]]]:
+def selftest(course: Path, names: list[str], jobs: int = 2, narrow: bool = False,
+             limits: Limits | None = None) -> dict[str, tuple[set[str], set[str], dict[str, str]]]:
     """{sample: (questions lost, questions expected to be lost, failures)} for the named samples. ``narrow``: grade
     only the questions the sample's edits can reach (``questions_testing``), in a fraction of the time."""
     from grading.selftest.samples import SAMPLES, write_sample
@@ -101,7 +101,7 @@ def selftest(course: Path, names: list[str], jobs: int = 2,
         questions = questions_testing(course, {edit[0] for edit in SAMPLES[name].edits}) if narrow else None
         with tempfile.TemporaryDirectory(prefix="hw5-sample-") as tmp:
             folder = write_sample(course / "source" / ASSIGNMENT, SAMPLES[name], Path(tmp) / ASSIGNMENT)
-            outcome = preview(course, folder, questions=questions or ())
+            outcome = preview(course, folder, limits, questions=questions or ())
         failures = {gid: error for gid, error in outcome.items() if error}
         return name, (lost_questions(outcome), set(SAMPLES[name].loses), failures)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from processes import command_line
+from processes import command_line, descendants
 
 ATTACK_PORTS = range(47800, 47830)  # the ports grading.selftest.samples' attack_network tries
 
@@ -62,7 +62,15 @@ def _grading_processes() -> set[int]:
                 continue
             if b"function_server.py" in cmdline or b"ipykernel" in cmdline:
                 found.add(int(entry))
-    return found
+    return found - _other_test_processes()
+
+
+def _other_test_processes() -> set[int]:
+    """The processes of this run's other pytest-xdist workers: their kernels and sandboxes are theirs. (A process
+    that outlived its grading has lost its parent: it never hangs below a worker.)"""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return set()
+    return descendants(os.getppid()) - descendants(os.getpid()) - {os.getpid()}
 
 
 class AttackWatch:

@@ -1,8 +1,9 @@
 """Planted bugs cost their own question only, alternative solutions score full marks (the trusted grader alone).
 
 ``grading.selftest.forecast`` runs the trusted grader (every grade cell of the source notebooks, hidden tests included,
-the submission sandboxed) without nbgrader's notebook run; the full autograding of a few samples and of every
-attack is in test_autograde.py, the full sweep in `make sweep`.
+the submission sandboxed) without nbgrader's notebook run. So are the attacks and hostile samples that act in the
+function server alone; the full autograding of a few samples, the other hostile samples and the attacks that
+reach past the function server is in test_autograde.py, the full sweep in `make sweep`.
 """
 
 import pytest
@@ -13,6 +14,7 @@ from grading.grader import trusted
 from grading.grader.limits import Limits
 from grading.sandbox import bwrap
 from grading.selftest import forecast, samples
+from whole_flow import HOSTILE_IN_THE_GRADER
 
 
 def test_there_are_enough_samples_of_each_kind():
@@ -37,6 +39,28 @@ def test_a_planted_bug_loses_its_own_question_and_only_that(forecasts, name):
 def test_a_differently_written_solution_scores_full_marks(forecasts, name):
     lost, _, failures = forecasts[name]
     assert lost == set(), failures
+
+
+@pytest.fixture(scope="module")
+def hostile_forecasts(released_course):
+    """The hostile samples whose harm is all in a function the trusted grader calls (the others act in the notebook
+    run as well and are graded in test_autograde.py), with a short cell timeout."""
+    limits = Limits(cell_timeout=10, submission_seconds=300, memory_gb=4)
+    return forecast.selftest(released_course, HOSTILE_IN_THE_GRADER, jobs=2, narrow=True, limits=limits)
+
+
+@pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="the memory limit needs the sandbox")
+def test_an_endless_loop_costs_the_cells_that_call_it(hostile_forecasts):
+    lost, expected, failures = hostile_forecasts["hostile_endless_loop"]
+    assert lost == expected == {"Q4.3.2"}, failures
+    assert "psnr did not return in the time allowed" in failures["q4_3_2_psnr"]
+
+
+@pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="the memory limit needs the sandbox")
+def test_a_huge_allocation_is_stopped_by_the_memory_limit(hostile_forecasts):
+    lost, expected, failures = hostile_forecasts["hostile_huge_allocation"]
+    assert lost == expected == {"Q3.4"}, failures
+    assert "MemoryError" in failures["q3_4_confusion_matrix"]
 
 
 WORKER_ATTACKS = ["attack_patches_checker_at_import", "attack_patches_numpy_at_import", "attack_finds_the_reference",

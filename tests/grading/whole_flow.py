@@ -1,11 +1,20 @@
-"""The submissions the whole grading flow grades once per test session (``course_root`` in conftest.py)."""
+"""The submissions the whole grading flow grades once per test session (``course_root`` in conftest.py), and
+what the grading tests look for in the temp folder."""
 
+import tempfile
+from pathlib import Path
+
+from grading.batch import scratch
 from grading.grader.limits import Limits
 from grading.selftest import samples
 
-# the huge allocation touches 4 GB page by page; the disk filler is stopped after a quarter GiB
+# the disk filler is stopped after a quarter GiB
 LIMITS = Limits(cell_timeout=20, submission_seconds=480, memory_gb=4, disk_gb=0.25)
-SAMPLED = ["grad_W_transposed", "alternative_noisy", *[s.name for s in samples.HOSTILE]]
+# hostile samples whose harm is all in a function the trusted grader calls: test_samples.py grades them with the
+# trusted grader alone (and a short cell timeout); every other hostile sample acts in the notebook run too
+HOSTILE_IN_THE_GRADER = ["hostile_endless_loop", "hostile_huge_allocation"]
+SAMPLED = ["grad_W_transposed", "alternative_noisy",
+           *[s.name for s in samples.HOSTILE if s.name not in HOSTILE_IN_THE_GRADER]]
 # attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
 # others, which act in the worker alone, are graded by the trusted grader in test_samples.py
 WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_daemon", "attack_network", "attack_poisons_cache"]
@@ -13,3 +22,8 @@ MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_
 # the reference with 01_theory.ipynb cut short and 03_training.ipynb missing, under an id that looks like an
 # option and holds a space, a quote and non-ASCII letters
 BROKEN_ID = "-rf José's copy"
+
+
+def folders_the_grader_made() -> list[Path]:
+    """The folders of the temp folder that a grading run made (marked by grading.batch.scratch)."""
+    return [p for p in Path(tempfile.gettempdir()).glob(scratch.PREFIX + "*") if (p / scratch.MARKER).is_file()]
