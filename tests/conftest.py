@@ -31,6 +31,7 @@ def pytest_configure(config):
         tempfile.tempdir = None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """Marks the slow tests; with pytest-xdist (`make test`), one group per test module (a module's fixtures are
     made once), the modules of the whole-flow grading together and first, as they take the longest."""
