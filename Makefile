@@ -1,14 +1,17 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (the test suite).
-# Both create the project's virtual environment .venv on first use and reuse it after (it is
-# reinstalled when pyproject.toml changes) and fetch the stand-in's handwriting fonts once.
+# Both create the project's virtual environment .venv with uv on first use and reuse it after (it is
+# made to match the lock requirements/instructors.txt again when the lock or pyproject.toml changes) and
+# fetch the stand-in's handwriting fonts once.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+LOCK := requirements/instructors.txt
 STAMP := $(VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test check venv fonts sandbox browser lab bench sweep release clean
+.PHONY: demo test check test-latest lock venv fonts sandbox browser lab bench sweep release clean
 
 venv: $(STAMP)
 
@@ -47,14 +50,36 @@ lab: fonts
 fonts: $(STAMP)
 	$(VENV)/bin/hw5 data fonts
 
-$(STAMP): pyproject.toml
+# .venv holds exactly the lock's packages, then the project itself (editable). uv comes from the lock too: the
+# first time, pip fetches that version (hash-checked) into a throwaway folder, which makes .venv and goes.
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hw5 needs Python >= 3.11; run make PYTHON=python3.11 (or newer)")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
-	$(PY) -m pip install $(PIP_QUIET) -e '.[test]'
+	@if [ ! -x $(UV) ]; then \
+	  boot=$$(mktemp -d) && trap 'rm -rf "$$boot"' EXIT && \
+	  sed -n '/^uv==/,/[^\\]$$/p' $(LOCK) > "$$boot/uv.txt" && \
+	  $(PYTHON) -m venv "$$boot/venv" && \
+	  "$$boot/venv/bin/pip" install $(PIP_QUIET) --require-hashes -r "$$boot/uv.txt" && \
+	  { test -x $(PY) || "$$boot/venv/bin/uv" venv --quiet --python $(PYTHON) $(VENV); } && \
+	  "$$boot/venv/bin/uv" pip sync --quiet --python $(PY) $(LOCK); \
+	fi
+	$(UV) pip sync --quiet --python $(PY) $(LOCK)
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	@# every Jupyter server of .venv gives formgrader's submission pages a Content-Security-Policy
 	$(PY) -m grading.feedback.page_policy
 	@touch $(STAMP)
+
+# Refresh the locks: every package to its newest version pyproject.toml allows (run `make test-latest` first).
+lock: $(STAMP)
+	$(PY) -m grading.course.locks --upgrade
+
+# The suite on the newest versions pyproject.toml allows, in a venv of its own (build/latest); not part of CI.
+test-latest: $(STAMP) sandbox browser
+	@rm -rf build/latest
+	$(UV) venv --quiet --python $(PYTHON) build/latest
+	$(UV) pip install --quiet --python build/latest/bin/python --upgrade -e '.[grading,test]'
+	build/latest/bin/python -m grading.feedback.page_policy
+	build/latest/bin/python -m grading.course.locks --compare
+	HW5_STANDIN=1 HW5_FAST=1 build/latest/bin/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 demo: fonts sandbox
 	$(VENV)/bin/hw5 demo --out build/demo

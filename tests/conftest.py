@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # what `make check` leaves out: whole runs by place, and every test that needs a built course or the full stand-in
 SLOW_PLACES = ("notebooks/", "tests/browser/", "tests/grading/test_autograde.py", "tests/grading/test_dask_runner.py",
                "tests/grading/test_formgrader.py", "tests/grading/test_samples.py")
-SLOW_FIXTURES = {"released_course", "course_root", "results", "full_standin", "reading_params"}
-# the modules that use the session's whole-flow grading (tests/grading/conftest.py): one process runs them all
-WHOLE_FLOW = "whole-flow"
+SLOW_FIXTURES = {"released_course", "course_root", "results", "full_standin", "reading_params", "student_venv"}
+# session fixtures worth making once: the modules that use one run in one process (the whole-flow grading of
+# tests/grading/conftest.py, and the student's fresh install of the release)
+SHARED = {"course_root": "whole-flow", "results": "whole-flow", "student_venv": "student-install"}
 
 
 def pytest_configure(config):
@@ -34,14 +35,17 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """Marks the slow tests; with pytest-xdist (`make test`), one group per test module (a module's fixtures are
-    made once), the modules of the whole-flow grading together and first, as they take the longest."""
-    whole_flow = {item.path for item in items if {"course_root", "results"} & set(getattr(item, "fixturenames", ()))}
+    made once), the modules that use one of the SHARED fixtures together, the whole flow first (the longest)."""
+    groups = {}
+    for item in items:
+        for fixture in set(getattr(item, "fixturenames", ())) & set(SHARED):
+            groups.setdefault(item.path, SHARED[fixture])
     for item in items:
         place = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
         if place.startswith(SLOW_PLACES) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(WHOLE_FLOW if item.path in whole_flow else place))
-    items.sort(key=lambda item: item.path not in whole_flow)  # stable: the order within each module is kept
+        item.add_marker(pytest.mark.xdist_group(groups.get(item.path) or place))
+    items.sort(key=lambda item: groups.get(item.path) != "whole-flow")  # stable: each module keeps its order
 
 
 def pytest_unconfigure(config):
@@ -76,6 +80,28 @@ def released_course(tmp_path_factory, full_standin):
     build.build_course(root)
     build.release(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def student_venv(released_course, tmp_path_factory):
+    """The Python of a fresh virtual environment with the release's requirements.txt installed, as a student
+    installs it: the students' lock, hash-checked. uv installs it from its cache, which making .venv filled with
+    the same versions; only where .venv was made before uv (its cache lacks some) does it fetch the rest."""
+    import subprocess
+    import sys
+    import zipfile
+
+    folder = tmp_path_factory.mktemp("student-venv")
+    requirements = folder / "requirements.txt"
+    requirements.write_bytes(zipfile.ZipFile(released_course / "hw5_release.zip").read("hw5/requirements.txt"))
+    uv, python = Path(sys.executable).parent / "uv", folder / "venv" / "bin" / "python"
+    install = [uv, "pip", "install", "--quiet", "--python", python, "-r", requirements]
+    for command in ([uv, "venv", "--quiet", "--python", sys.executable, folder / "venv"], install + ["--offline"]):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0 and "network was disabled" in done.stderr:
+            done = subprocess.run(install, capture_output=True, text=True)
+        assert done.returncode == 0, f"{command[1:3]} failed: {done.stderr[-2000:]}"
+    return python
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ class LabServer:
     instructor), with settings, runtime and workspace folders of its own under ``scratch``."""
 
     def __init__(self, root: Path, scratch: Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-                 options: tuple[str, ...] = ()) -> None:
+                 options: tuple[str, ...] = (), python: Path = Path(sys.executable)) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         settings = scratch / "settings"
@@ -65,7 +65,7 @@ class LabServer:
         for name in ("config", "runtime", "workspaces"):
             (scratch / name).mkdir(parents=True, exist_ok=True)
         self.runtime = scratch / "runtime"  # kernels' connection files live here, so their command lines name it
-        command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        command = [str(python), "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                    f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
                    f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
                    f"--LabServerApp.user_settings_dir={settings}", f"--LabServerApp.workspaces_dir={scratch / 'workspaces'}"]
@@ -74,7 +74,7 @@ class LabServer:
             command.append("--allow-root")
         environ = dict(os.environ, JUPYTER_CONFIG_DIR=str(scratch / "config"),
                        JUPYTER_RUNTIME_DIR=str(scratch / "runtime"), **(env or {}))
-        environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ.get('PATH', '')}"
+        environ["PATH"] = f"{Path(python).parent}{os.pathsep}{environ.get('PATH', '')}"
         self.log = open(scratch / "lab.log", "wb")
         self.process = subprocess.Popen(command, cwd=cwd or root, env=environ, stdout=self.log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)

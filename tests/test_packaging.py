@@ -1,32 +1,9 @@
-"""The project's own files agree with each other: dependencies, student files, the two commands."""
-
-import re
-import tomllib
-
-import yaml
+"""The project's own files agree with each other: student files, the two commands (the dependencies: test_lock.py)."""
 
 from grading.course.paths import (
     PROJECT_ROOT, SOLUTION_BEGIN, SOLUTION_END, provided_files, provided_sources, student_files)
 
 ROOT = PROJECT_ROOT
-
-
-def _normalise(requirement: str) -> tuple[str, str]:
-    name, spec = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement).groups()
-    return re.sub(r"[-_.]+", "-", name).lower(), spec.replace(" ", "")
-
-
-def test_environment_yml_lists_the_same_dependencies_as_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_normalise(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    listed = set()
-    for entry in env["dependencies"]:
-        if isinstance(entry, dict):
-            listed |= {_normalise(r) for r in entry["pip"]}
-        elif not entry.startswith(("python", "pip")):
-            listed.add(_normalise(entry))
-    assert listed == wanted, f"only in environment.yml: {listed - wanted}; only in pyproject.toml: {wanted - listed}"
 
 
 def test_student_files_hold_balanced_solution_regions():

@@ -9,7 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from grading.course import expected_values
+from grading.course import expected_values, locks
 from grading.course.nbgrader_config import course_config
 from grading.course.paths import (
     ASSIGNMENT, GRADER_FOLDER, HIDDEN_BEGIN, HIDDEN_END, PROJECT_ROOT, ignored, provided_files, student_files)
@@ -35,7 +35,7 @@ def build_course(root: Path, cell_timeout: int = 120) -> Path:
     shutil.copytree(PROJECT_ROOT / "hw5lib", source / "hw5lib", ignore=lambda folder, names: [
         name for name in names if name == "__pycache__" or (Path(folder) / name).is_file()
         and (Path(folder) / name).relative_to(PROJECT_ROOT).as_posix() not in declared])
-    (source / "requirements.txt").write_text(student_requirements())
+    (source / "requirements.txt").write_text(locks.release_requirements())
     networks = root / GRADER_FOLDER
     networks.mkdir(parents=True, exist_ok=True)
     train_reference_networks(networks)
@@ -53,21 +53,6 @@ def train_reference_networks(folder: Path) -> None:
 
     for kind, settings in (("classifier", config.q3_settings(fast=True)), ("autoencoder", config.q4_settings(fast=True))):
         weights.save_params(folder / f"{kind}.npz", train_reference_network(kind, settings))
-
-
-INSTRUCTOR_ONLY = {"nbgrader", "nbval", "dask", "nh3", "jupyter-server-mathjax", "copydetect"}
-
-
-def student_requirements() -> str:
-    """requirements.txt for the release: the project's runtime dependencies without the instructors' tools."""
-    import tomllib
-
-    with open(PROJECT_ROOT / "pyproject.toml", "rb") as fh:
-        dependencies = tomllib.load(fh)["project"]["dependencies"]
-    kept = [d for d in dependencies
-            if d.split(">")[0].split("=")[0].split("[")[0].strip().lower() not in INSTRUCTOR_ONLY]
-    return ("# pip install -r requirements.txt\n# then once: python -m hw5lib.cli data fonts  (the handwriting fonts of "
-            "the offline data, from the npm registry)\n" + "\n".join(kept) + "\n")
 
 
 def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:

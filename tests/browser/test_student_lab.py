@@ -5,7 +5,6 @@ blank release's first check naming what to write where. Screenshots: build/brows
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -28,19 +27,19 @@ WITH_PROGRESS_BARS = {"03_training", "04_autoencoder"}
 
 
 @pytest.fixture(scope="module")
-def student(released_course, tmp_path_factory, browser):
-    """Two students' folders from the release zip: one with the reference files filled in, one blank; both
-    installed as the README's student steps say (requirements, then the fonts), served by one JupyterLab."""
+def student(released_course, student_venv, tmp_path_factory, browser):
+    """Two students' folders from the release zip: one with the reference files filled in, one blank; served by
+    one JupyterLab of a fresh environment installed from the release's requirements.txt, as the README's student
+    steps say (requirements, then the fonts)."""
     home = tmp_path_factory.mktemp("students")
     archive = released_course / "hw5_release.zip"
     folders = {name: unpack_release(archive, home / name) for name in ("reference", "blank")}
     for rel in student_files():
         shutil.copy2(released_course / "source" / ASSIGNMENT / rel, folders["reference"] / rel)
-    for command in ([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r",
-                     "requirements.txt"], [sys.executable, "-m", "hw5lib.cli", "data", "fonts"]):
-        done = subprocess.run(command, cwd=folders["reference"], capture_output=True, text=True)
-        assert done.returncode == 0, f"{command[2:]} failed in the student's folder: {done.stderr[-2000:]}"
-    server = LabServer(home, tmp_path_factory.mktemp("lab"))
+    done = subprocess.run([student_venv, "-m", "hw5lib.cli", "data", "fonts"], cwd=folders["reference"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"the fonts step failed in the student's folder: {done.stderr[-2000:]}"
+    server = LabServer(home, tmp_path_factory.mktemp("lab"), python=student_venv)
     yield server, folders
     browser.get("about:blank")  # a page left open polls its stopped server for the rest of the suite
     server.stop()
