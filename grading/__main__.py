@@ -2,12 +2,15 @@
 
     build      write the nbgrader course folder (nbgrader_config.py, source/hw5)
     release    build, generate the student release, strip and verify it, write a zip
-    collect    copy submissions from an LMS export (a folder of per-student zips or folders)
+    collect    copy submissions from an LMS export (Canvas, Moodle, or a folder of per-student zips or folders);
+               roster.csv keeps each student's name, LMS id and submission time
+    late-policy set the due date and the late penalty (none, zero, or points per day up to a cap)
     autograde  grade the collected submissions on Dask (--scheduler ADDRESS, or a local cluster of --jobs workers):
                a trusted grader decides the points while the submission's code runs in a bubblewrap sandbox;
                nbgrader runs the notebooks (sandboxed too)
-    export     write grades.csv (automatic and manual points per question, totals over the handout, written
-               answers still waiting) and grades_lms.csv, print the table, update the summary pages
+    export     write grades.csv (automatic and manual points per question, totals over the handout, lateness,
+               written answers still waiting) and grades_lms.csv, print the table, update the summary pages;
+               --lms canvas|moodle --roster FILE: a grade file that LMS imports as it is
     similarity compare the student files of every submission with the others', the reference's and an archive's
                (--archive FOLDER): similarity.csv and similarity.html, pairs to look at, never a verdict
     samples    add sample submissions (planted bugs, alternative solutions, hostile code)
@@ -32,7 +35,7 @@ from grading.grader.limits import Limits
 from grading.grader.result import load_results
 
 
-def _export(root: Path) -> None:
+def _export(root: Path, args: argparse.Namespace | None = None) -> None:
     table = report.grade_table(root)
     csv_path = report.write_csv(table, root / "grades.csv")
     lms_path = report.write_lms_csv(table, root / "grades_lms.csv")
@@ -40,8 +43,30 @@ def _export(root: Path) -> None:
     print(report.format_table(table))
     for student, problem in report.problems(root).items():
         print(f"  {student}: {problem}")
-    print(f"\ngrades: {csv_path} (every point), {lms_path} (id and total, for an LMS gradebook import)\n"
+    print(f"\ngrades: {csv_path} (every point), {lms_path} (id and final points)\n"
           f"feedback: {root / 'feedback'}/<student>/{ASSIGNMENT}/summary.html and one page per notebook")
+    if args is not None and getattr(args, "lms", None):
+        _lms_export(root, table, args)
+
+
+def _lms_export(root: Path, table: report.GradeTable, args: argparse.Namespace) -> None:
+    from grading.course.roster import read_roster
+    from grading.feedback import lms_grades
+
+    if args.roster is None:
+        raise ValueError(f"--lms {args.lms} needs --roster: the LMS's own export of its students (Canvas: the "
+                         "gradebook's CSV export; Moodle: the assignment's grading worksheet)")
+    totals = {student: row.final for student, row in table.rows.items()}
+    out = root / f"grades_{args.lms}.csv"
+    make = lms_grades.canvas_file if args.lms == "canvas" else lms_grades.moodle_file
+    extra = {"column": args.column} if args.lms == "canvas" else {"key": args.key}
+    written = make(args.roster, totals, read_roster(root), table.maximum, out, missing=args.missing, **extra)
+    print(f"{args.lms}: {written.path} ({len(written.matched)} students with grades), to import as it is")
+    if written.without_submission:
+        print(f"  in the roster without a submission ({'0' if args.missing == 'zero' else 'left empty'}): "
+              + ", ".join(written.without_submission))
+    if written.not_in_roster:
+        print(f"  graded but not in the roster (not in the file): {', '.join(written.not_in_roster)}", file=sys.stderr)
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -72,8 +97,18 @@ def main(argv: list[str] | None = None) -> int:
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("build", help="write the course folder: nbgrader_config.py and source/hw5")
     steps.add_parser("release", help="build, generate the student release, strip and verify it, write a zip")
-    collect_step = steps.add_parser("collect", help="copy submissions from an LMS export into submitted/")
-    collect_step.add_argument("export", type=Path, help="folder holding one zip or folder per student")
+    collect_step = steps.add_parser("collect", help="copy submissions from an LMS export into submitted/ and record "
+                                    "who and when in roster.csv")
+    collect_step.add_argument("export", type=Path, help="the export: Canvas's or Moodle's zip (or the folder it "
+                              "unpacks to), or a folder holding one zip or folder per student")
+    late_step = steps.add_parser("late-policy", help="set the due date and the late penalty (late_policy.toml)")
+    late_step.add_argument("--due", required=True, help="ISO 8601 with the UTC offset, e.g. 2026-12-01T23:59:00+01:00")
+    late_step.add_argument("--penalty", choices=("none", "zero", "per-day"), default="per-day",
+                           help="none: lateness shown only; zero: a late submission scores 0; per-day (default): "
+                                "--per-day points per day or part of a day late, at most --cap")
+    late_step.add_argument("--per-day", type=float, default=0.0, metavar="POINTS")
+    late_step.add_argument("--cap", type=float, default=float("inf"), metavar="POINTS")
+    late_step.add_argument("--grace-minutes", type=float, default=0.0, metavar="M")
     grade_step = steps.add_parser("autograde", help="grade the collected submissions (trusted grader, sandboxed code, nbgrader for the notebooks); "
                                   "a rerun grades only new or changed submissions")
     demo_step = steps.add_parser("demo", help="build, release, autograde the reference and the blank release, export")
@@ -105,8 +140,19 @@ def main(argv: list[str] | None = None) -> int:
                                    "this year's only")
     similar_step.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="SHARE",
                               help=f"list the pairs scoring at least this, 0 to 1 (default: {DEFAULT_THRESHOLD})")
-    steps.add_parser("export", help="write grades.csv (every point) and grades_lms.csv (id, total), print the "
-                     "table and update each student's summary.html")
+    export_step = steps.add_parser("export", help="write grades.csv (every point) and grades_lms.csv (id, final "
+                                   "points), print the table and update each student's summary.html")
+    export_step.add_argument("--lms", choices=("canvas", "moodle"),
+                             help="also write grades_<lms>.csv, which that LMS imports as it is (needs --roster)")
+    export_step.add_argument("--roster", type=Path, metavar="CSV",
+                             help="the LMS's export of its students: Canvas's gradebook CSV, Moodle's grading "
+                                  "worksheet (or, with --key, any CSV of Moodle's participants)")
+    export_step.add_argument("--column", help="Canvas: the assignment's column, 'title (id)' (default: the one "
+                             "whose title holds hw5)")
+    export_step.add_argument("--key", help="Moodle, for a CSV other than the grading worksheet: the identifier "
+                             "column Moodle's import maps (e.g. 'Email address')")
+    export_step.add_argument("--missing", choices=("zero", "empty"), default="zero",
+                             help="what a roster row without a submission gets (default: zero)")
     sample_step = steps.add_parser("samples", help="add sample submissions (planted bugs, alternative solutions, "
                                    "hostile code) to submitted/ to test the autograder")
     sample_step.add_argument("names", nargs="*", help="sample names (default: all); see grading/selftest/samples.py")
@@ -129,6 +175,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"collected {len(result.collected)}: {', '.join(result.collected) or '-'}")
             for name, problem in result.problems.items():
                 print(f"  skipped {name}: {problem}", file=sys.stderr)
+            if result.collected:
+                print(f"who and when: {root / 'roster.csv'}")
+        if args.step == "late-policy":
+            from datetime import datetime
+
+            from grading.course.late_policy import LatePolicy, write_policy
+
+            try:
+                due = datetime.fromisoformat(args.due.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise ValueError(f"--due {args.due!r} is not an ISO 8601 time such as 2026-12-01T23:59:00+01:00") from exc
+            policy = LatePolicy(due, args.penalty, args.per_day, args.cap, args.grace_minutes)
+            print(f"{write_policy(root, policy)}: {policy.describe()}")
         if args.step == "demo":
             add_submission(root, "reference", root / "source" / ASSIGNMENT)
             add_submission(root, "blank", root / "release" / ASSIGNMENT)
@@ -150,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             print(similarity_report(root, archive=getattr(args, "archive", None),
                                     threshold=getattr(args, "threshold", DEFAULT_THRESHOLD)))
         if args.step in ("export", "demo"):
-            _export(root)
+            _export(root, args)
         if args.step == "demo":
             return _demo_verdict(root)
     except (RuntimeError, ValueError) as exc:

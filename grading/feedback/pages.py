@@ -153,6 +153,11 @@ def summary_html(result: Result, table: dict | None = None) -> str:
                     f"written answers {table['manual']:g}"
                     + (f"; {table['waiting']} written answer(s) still wait for a grader and count 0 until then"
                        if table["waiting"] else "") + ").</p>")
+        if table.get("submitted") or table.get("days_late"):
+            when = f"Submitted {escape(table['submitted'])}" if table.get("submitted") else "Submitted"
+            late = (f", {table['days_late']} day(s) late: {table['penalty']:g} points taken off, "
+                    f"{table['final']:g} of {table['maximum']:g} count" if table.get("days_late") else ", on time")
+            overview += f"<p>{when}{late} ({escape(table['policy'])}).</p>"
 
     def items(values: list[str], empty: str = "none") -> str:
         return "".join(f"<li>{escape(v)}</li>" for v in values) or f"<li>{empty}</li>"

@@ -2,9 +2,11 @@
 
 Automatic points come from the trusted grader's results (an instructor's override of one in formgrader wins);
 manual points are the written answers graded in formgrader, read from ``gradebook.db``. A written answer with
-no manual score yet is *waiting* and counts zero until graded. ``export`` writes ``grades.csv`` (everything),
-``grades_lms.csv`` (an id column and one points column, for a learning-management system's gradebook import),
-prints the table and rewrites each student's ``summary.html`` with the same numbers.
+no manual score yet is *waiting* and counts zero until graded. The course's late policy
+(``grading.course.late_policy``) takes its penalty from the total, by the submission time collect recorded in
+roster.csv. ``export`` writes ``grades.csv`` (everything), ``grades_lms.csv`` (an id column and the final points,
+for a learning-management system's gradebook import), prints the table and rewrites each student's
+``summary.html`` with the same numbers.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading.course.late_policy import LatePolicy, read_policy
 from grading.course.paths import ASSIGNMENT
 from grading.course.points import question_of
+from grading.course.roster import read_roster
 from grading.feedback.pages import scrub_paths, summary_html
 from grading.grader.result import load_results
 
@@ -30,6 +34,9 @@ class Row:
     manual: dict[str, float] = field(default_factory=dict)
     waiting: list[str] = field(default_factory=list)  # grade_ids of written answers no grader has scored yet
     problems: str = ""
+    submitted_at: str = ""  # ISO 8601, from roster.csv ('' when unknown)
+    days_late: int = 0
+    penalty: float = 0.0  # points the late policy takes from the total
 
     @property
     def automatic_total(self) -> float:
@@ -43,6 +50,11 @@ class Row:
     def total(self) -> float:
         return self.automatic_total + self.manual_total
 
+    @property
+    def final(self) -> float:
+        """The total after the late penalty."""
+        return max(0.0, self.total - self.penalty)
+
     def points(self, question: str) -> float:
         return self.automatic.get(question, 0.0) + self.manual.get(question, 0.0)
 
@@ -55,6 +67,7 @@ class GradeTable:
     automatic_max: dict[str, float]
     manual_max: dict[str, float]
     rows: dict[str, Row]
+    policy: LatePolicy = field(default_factory=LatePolicy)
 
     @property
     def maximum(self) -> float:
@@ -101,7 +114,14 @@ def grade_table(root: Path) -> GradeTable:
                 else:
                     row.manual[question] = row.manual.get(question, 0.0) + float(manual_score)
     questions = sorted(set(automatic_max) | set(manual_max), key=_order)
-    return GradeTable(questions, automatic_max, manual_max, rows)
+    policy, roster = read_policy(root), read_roster(root)
+    for student, row in rows.items():
+        entry = roster.get(student)
+        if entry is not None:
+            row.submitted_at = entry.submitted_at
+            row.days_late = policy.days_late(entry.submitted(), entry.lms_late == "yes")
+            row.penalty = policy.penalty_for(row.days_late, row.total)
+    return GradeTable(questions, automatic_max, manual_max, rows, policy)
 
 
 def _atomic_csv(path: Path, header: list[str], lines: list[list[str]]) -> Path:
@@ -122,32 +142,37 @@ def write_csv(table: GradeTable, path: Path) -> Path:
     columns.sort(key=lambda c: (_order(c[0]), c[1]))
     header = ["student", *(f"{q} {kind} (of {(table.automatic_max if kind == 'automatic' else table.manual_max)[q]:g})"
                            for q, kind in columns),
-              "automatic", "manual", "total", "maximum", "written answers waiting", "problems"]
+              "automatic", "manual", "total", "maximum", "submitted", "days late", "late penalty", "final",
+              "written answers waiting", "problems"]
     lines = []
     for student, row in table.rows.items():
         values = [row.automatic.get(q, 0.0) if kind == "automatic" else row.manual.get(q, 0.0) for q, kind in columns]
         lines.append([student, *(f"{v:g}" for v in values), f"{row.automatic_total:g}", f"{row.manual_total:g}",
-                      f"{row.total:g}", f"{table.maximum:g}", " ".join(row.waiting), row.problems])
+                      f"{row.total:g}", f"{table.maximum:g}", row.submitted_at, str(row.days_late),
+                      f"{row.penalty:g}", f"{row.final:g}", " ".join(row.waiting), row.problems])
     return _atomic_csv(path, header, lines)
 
 
 def write_lms_csv(table: GradeTable, path: Path) -> Path:
-    """grades_lms.csv: one row per student, the id and the whole handout's points (LMS gradebook import)."""
-    return _atomic_csv(path, ["student_id", LMS_COLUMN], [[s, f"{row.total:g}"] for s, row in table.rows.items()])
+    """grades_lms.csv: one row per student, the id and the whole handout's points after any late penalty."""
+    return _atomic_csv(path, ["student_id", LMS_COLUMN], [[s, f"{row.final:g}"] for s, row in table.rows.items()])
 
 
 def format_table(table: GradeTable) -> str:
     """The table for the terminal: points per question (a * where a written answer waits), and the totals."""
     head = f"{'student':<14}" + "".join(f"{q:>8}" for q in table.questions)
-    head += f"{'auto':>7}{'manual':>8}{'total':>8}  waiting"
+    head += f"{'auto':>7}{'manual':>8}{'total':>8}{'late':>6}{'final':>7}  waiting"
     lines = [head, f"{'(maximum)':<14}" + "".join(f"{table.question_max(q):>8g}" for q in table.questions)
-             + f"{sum(table.automatic_max.values()):>7g}{sum(table.manual_max.values()):>8g}{table.maximum:>8g}"]
+             + f"{sum(table.automatic_max.values()):>7g}{sum(table.manual_max.values()):>8g}{table.maximum:>8g}"
+             + f"{'':>6}{table.maximum:>7g}"]
     for student, row in table.rows.items():
         waiting = {question_of(name) for name in row.waiting}
         cells = "".join(f"{f'{row.points(q):g}' + ('*' if q in waiting else ''):>8}" for q in table.questions)
-        lines.append(f"{student:<14}{cells}{row.automatic_total:>7g}{row.manual_total:>8g}{row.total:>8g}  "
-                     f"{len(row.waiting)}")
+        late = f"{row.days_late}d" if row.days_late else "-"
+        lines.append(f"{student:<14}{cells}{row.automatic_total:>7g}{row.manual_total:>8g}{row.total:>8g}{late:>6}"
+                     f"{row.final:>7g}  {len(row.waiting)}")
     lines.append("* a written answer of that question waits for a grader (formgrader); it counts 0 until graded")
+    lines.append(f"late: days late; final: the total after the late policy ({table.policy.describe()})")
     return "\n".join(lines)
 
 
@@ -170,7 +195,8 @@ def table_part(table: GradeTable, row: Row) -> dict:
                            row.manual.get(q) if q in table.manual_max else None, q in waiting, table.question_max(q))
                           for q in table.questions],
             "automatic": row.automatic_total, "manual": row.manual_total, "total": row.total,
-            "maximum": table.maximum, "waiting": len(row.waiting)}
+            "maximum": table.maximum, "waiting": len(row.waiting), "submitted": row.submitted_at,
+            "days_late": row.days_late, "penalty": row.penalty, "final": row.final, "policy": table.policy.describe()}
 
 
 def problems(root: Path) -> dict[str, str]:

@@ -3,6 +3,7 @@
 import csv
 import shutil
 import warnings
+from datetime import datetime
 
 import pytest
 
@@ -88,3 +89,41 @@ def test_export_writes_both_tables_and_the_summary_pages(course, capsys):
     assert lms == [["student_id", "hw5"], ["ada", "84.5"], ["blank", "0"]]  # one id and one points column
     page = (course / "feedback" / "ada" / ASSIGNMENT / "summary.html").read_text()
     assert "84.5 of 127" in page and "waiting for a grader" in page and "written answers 15" in page
+
+
+def test_a_late_submission_loses_what_the_policy_says_in_every_table_and_page(course, tmp_path, capsys):
+    from grading.course.roster import Entry, write_roster
+
+    root = tmp_path / "course"
+    shutil.copytree(course, root)
+    write_roster(root, {"ada": Entry("ada", "Ada Lovelace", "moodle", "7654321",
+                                     "2026-12-04T00:30:00+01:00", "Moodle's grading worksheet"),
+                        "blank": Entry("blank", "Blank", "folder", "", "2026-12-01T12:00:00+01:00", "file times")})
+    assert main(["--course", str(root), "late-policy", "--due", "2026-12-01T23:59:00+01:00", "--per-day", "5",
+                 "--cap", "12"]) == 0
+    (root / "worksheet.csv").write_text(
+        "Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
+        "Last modified (submission),Last modified (grade),Feedback comments\n"
+        "Participant 7654321,Ada Lovelace,ada@example.org,Submitted,,127,Yes,-,-,\n"
+        "Participant 1111111,Alan Turing,alan@example.org,No submission,,127,Yes,-,-,\n")
+    assert main(["--course", str(root), "export", "--lms", "moodle", "--roster", str(root / "worksheet.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "due 2026-12-01T23:59:00+01:00; 5 points per day or part of a day late, at most 12" in out
+    assert "in the roster without a submission (0): Alan Turing" in out
+    with open(root / "grades.csv", newline="") as fh:
+        ada = next(row for row in csv.DictReader(fh) if row["student"] == "ada")
+    # 2 days and 31 minutes late: 3 days started, 15 points by the day, 12 by the cap
+    assert (ada["total"], ada["days late"], ada["late penalty"], ada["final"]) == ("84.5", "3", "12", "72.5")
+    assert ada["submitted"] == "2026-12-04T00:30:00+01:00"
+    with open(root / "grades_lms.csv", newline="") as fh:
+        assert list(csv.reader(fh))[1:] == [["ada", "72.5"], ["blank", "0"]]
+    with open(root / "grades_moodle.csv", newline="") as fh:
+        moodle = list(csv.reader(fh))
+    assert moodle[1][:5] == ["Participant 7654321", "Ada Lovelace", "ada@example.org", "Submitted", "72.5"]
+    page = (root / "feedback" / "ada" / ASSIGNMENT / "summary.html").read_text()
+    assert "3 day(s) late: 12 points taken off, 72.5 of 127 count" in page
+    assert "on time" in (root / "feedback" / "blank" / ASSIGNMENT / "summary.html").read_text()
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:  # formgrader shows the due date
+        assert gradebook.find_assignment(ASSIGNMENT).duedate == datetime(2026, 12, 1, 22, 59)
