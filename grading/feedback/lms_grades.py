@@ -37,6 +37,14 @@ class LmsFile:
     not_in_roster: list[str] = field(default_factory=list)  # graded students the LMS roster lacks
     without_submission: list[str] = field(default_factory=list)  # roster rows (their names) no student matched
 
+    def grade(self, student: str | None, totals: dict[str, float], missing: str, who: str) -> str:
+        """The cell of one roster row: the matched student's points, else 0 or empty (``missing``), noted."""
+        if student is not None and student in totals:
+            self.matched.append(student)
+            return f"{totals[student]:g}"
+        self.without_submission.append(who)
+        return "0" if missing == "zero" else ""
+
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     if not path.is_file():
@@ -91,13 +99,7 @@ def canvas_file(roster_csv: Path, totals: dict[str, float], roster: dict[str, En
     lines = [keep + [column], ["    Points Possible"] + [""] * (len(keep) - 1) + [f"{maximum:g}"]]
     result = LmsFile(out)
     for index, row in enumerate(people):
-        sid = matched.get(index)
-        if sid is not None and sid in totals:
-            value = f"{totals[sid]:g}"
-            result.matched.append(sid)
-        else:
-            value = "0" if missing == "zero" else ""
-            result.without_submission.append(row["Student"])
+        value = result.grade(matched.get(index), totals, missing, row["Student"])
         lines.append([row.get(h, "") for h in keep] + [value])
     result.not_in_roster = sorted(set(totals) - set(result.matched))
     _write(out, lines)
@@ -122,13 +124,8 @@ def moodle_file(roster_csv: Path, totals: dict[str, float], roster: dict[str, En
     now = datetime.now().astimezone().strftime("%A, %d %B %Y, %I:%M %p")
     lines = [header if worksheet else [key, "Grade"]]
     for index, row in enumerate(rows):
-        sid = matched.get(index)
-        if sid is not None and sid in totals:
-            value = f"{totals[sid]:g}"
-            result.matched.append(sid)
-        else:
-            value = "0" if missing == "zero" else ""
-            result.without_submission.append(next((n for n in name_of(row) if n.strip()), row.get(key or "", "?")))
+        who = next((n for n in name_of(row) if n.strip()), row.get(key or "", "?"))
+        value = result.grade(matched.get(index), totals, missing, who)
         if worksheet:
             row = dict(row, **{"Grade": value, "Last modified (grade)": now if value else row["Last modified (grade)"]})
             if "Maximum grade" in row and not row["Maximum grade"].strip():
