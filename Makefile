@@ -79,7 +79,7 @@ test-latest: $(STAMP) sandbox browser
 	$(UV) pip install --quiet --python build/latest/bin/python --upgrade -e '.[grading,test]'
 	build/latest/bin/python -m grading.feedback.page_policy
 	build/latest/bin/python -m grading.course.locks --compare
-	HW5_STANDIN=1 HW5_FAST=1 build/latest/bin/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
+	HW5_STANDIN=1 HW5_FAST=1 build/latest/bin/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder
 
 demo: fonts sandbox
 	$(VENV)/bin/hw5 demo --out build/demo
@@ -88,11 +88,11 @@ demo: fonts sandbox
 # The tests run in TEST_PROCESSES processes (pytest-xdist), a test module in one (tests/conftest.py groups them).
 TEST_PROCESSES ?= 2
 test: fonts sandbox browser
-	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
+	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder
 
 # The quick loop while working: every test but the whole runs (marked slow in tests/conftest.py).
 check: fonts sandbox
-	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -m "not slow" -q -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
+	HW5_STANDIN=1 HW5_FAST=1 $(PY) -m pytest -m "not slow" -q -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder
 
 release: fonts
 	$(PY) -m grading --course build/course release

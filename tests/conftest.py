@@ -20,9 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SLOW_PLACES = ("notebooks/", "tests/browser/", "tests/grading/test_autograde.py", "tests/grading/test_dask_runner.py",
                "tests/grading/test_formgrader.py", "tests/grading/test_samples.py")
 SLOW_FIXTURES = {"released_course", "course_root", "results", "full_standin", "reading_params", "student_venv"}
-# session fixtures worth making once: the modules that use one run in one process (the whole-flow grading of
-# tests/grading/conftest.py, and the student's fresh install of the release)
+# session fixtures worth making once, and the test modules that use them: with pytest-xdist (`make test`) each
+# group runs whole in one process, the whole-flow grading (tests/grading/conftest.py) first as it takes longest
 SHARED = {"course_root": "whole-flow", "results": "whole-flow", "student_venv": "student-install"}
+GROUPS = {"tests/grading/test_autograde.py": "whole-flow", "tests/grading/test_dask_runner.py": "whole-flow",
+          "tests/grading/test_formgrader.py": "whole-flow", "tests/browser/test_student_lab.py": "student-install",
+          "tests/test_student_install.py": "student-install"}
 
 
 def pytest_configure(config):
@@ -32,20 +35,33 @@ def pytest_configure(config):
         tempfile.tempdir = None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scheduling by module (a module's fixtures are made once), with the modules of GROUPS together."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return GROUPS.get(module, module)
+
+    return ModulesAndGroups(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Marks the slow tests; with pytest-xdist (`make test`), one group per test module (a module's fixtures are
-    made once), the modules that use one of the SHARED fixtures together, the whole flow first (the longest)."""
-    groups = {}
+    """Marks the slow tests, puts the whole flow first and checks that GROUPS names every module that uses one of
+    the SHARED fixtures."""
+    places = {}
     for item in items:
-        for fixture in set(getattr(item, "fixturenames", ())) & set(SHARED):
-            groups.setdefault(item.path, SHARED[fixture])
-    for item in items:
-        place = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
-        if place.startswith(SLOW_PLACES) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        place = places[item] = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        used = set(getattr(item, "fixturenames", ()))
+        if place.startswith(SLOW_PLACES) or SLOW_FIXTURES & used:
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(groups.get(item.path) or place))
-    items.sort(key=lambda item: groups.get(item.path) != "whole-flow")  # stable: each module keeps its order
+        for fixture in used & set(SHARED):
+            if GROUPS.get(place) != SHARED[fixture]:
+                raise pytest.UsageError(f"{place} uses the fixture {fixture}: add it to GROUPS in tests/conftest.py "
+                                        f"as {SHARED[fixture]!r}, so that one test process makes it")
+    items.sort(key=lambda item: GROUPS.get(places[item]) != "whole-flow")  # stable: each module keeps its order
 
 
 def pytest_unconfigure(config):
