@@ -33,6 +33,12 @@ def pytest_configure(config):
     if worker:  # each test process its own temp folder: tests that look for folders a grading left see only theirs
         os.environ["TMPDIR"] = tempfile.mkdtemp(prefix=f"{worker}-")  # short: sockets live below it
         tempfile.tempdir = None
+        # one BLAS thread in each test process and what it starts (kernels, JupyterLab): with the processes
+        # sharing the cores, more threads only wait for each other
+        from threadpoolctl import threadpool_limits
+
+        os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        config._hw5_blas = threadpool_limits(limits=1)
 
 
 @pytest.hookimpl(optionalhook=True)

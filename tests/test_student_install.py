@@ -15,7 +15,7 @@ from lab_browser import unpack_release
 def test_the_release_installs_the_locked_versions_and_a_notebook_runs(student_venv, released_course, tmp_path):
     listed = subprocess.run([student_venv, "-c", "import json, importlib.metadata as m; "
                              "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=True, cwd=tmp_path)  # not the project's egg-info
     installed = {locks.normalise(name): version for name, version in json.loads(listed.stdout).items()}
     wanted = locks.pins(locks.Locks().students)
     assert {name: installed.get(name) for name in ("numpy", "scipy", "scikit-image", "matplotlib", "jupyterlab")} == {

@@ -161,7 +161,8 @@ def test_scores_reach_the_course_gradebook_and_the_csv(course_root, results):
     path = report.write_csv(table, course_root / "grades.csv")
     rows = path.read_text().splitlines()
     assert rows[0].startswith("student,Q1.1 manual (of 3),Q1.2.1 manual (of 1)")
-    assert rows[0].endswith("automatic,manual,total,maximum,written answers waiting,problems")
+    assert rows[0].endswith("automatic,manual,total,maximum,submitted,days late,late penalty,final,"
+                            "written answers waiting,problems")
     assert table.rows["reference"].automatic_total == 77 and table.rows["reference"].total == 77  # none graded by hand
     assert any(row.startswith("reference,") and ",77,0,77,127," in row for row in rows)
 
