@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
                 due = datetime.fromisoformat(args.due.replace("Z", "+00:00"))
             except ValueError as exc:
                 raise ValueError(f"--due {args.due!r} is not an ISO 8601 time such as 2026-12-01T23:59:00+01:00") from exc
+            if args.penalty == "per-day" and args.per_day <= 0:
+                raise ValueError("--penalty per-day needs --per-day POINTS (the points a day late costs); "
+                                 "--penalty none shows lateness without taking points")
             policy = LatePolicy(due, args.penalty, args.per_day, args.cap, args.grace_minutes)
             print(f"{write_policy(root, policy)}: {policy.describe()}")
         if args.step == "demo":

@@ -82,6 +82,8 @@ def read_policy(root: Path) -> LatePolicy:
 
 def write_policy(root: Path, policy: LatePolicy) -> Path:
     """late_policy.toml for ``policy``, and the due date in nbgrader's gradebook."""
+    if not (root / "nbgrader_config.py").is_file():
+        raise ValueError(f"{root} is no course folder: run `python -m grading --course {root} release` first")
     lines = ["# The due date and late policy of hw5 (python -m grading late-policy writes it; the export applies it)",
              f'due = "{policy.due.isoformat() if policy.due else ""}"  # ISO 8601 with its UTC offset',
              f'penalty = "{policy.penalty}"  # none, zero (a late submission scores 0) or per-day',

@@ -112,6 +112,9 @@ def test_days_late_count_a_started_day_after_the_grace():
 
 
 def test_a_policy_is_written_read_back_and_refused_when_unclear(tmp_path):
+    with pytest.raises(ValueError, match="no course folder"):
+        write_policy(tmp_path, LatePolicy(DUE, "per-day", per_day=5, cap=20))
+    (tmp_path / "nbgrader_config.py").write_text("")
     write_policy(tmp_path, LatePolicy(DUE, "per-day", per_day=5, cap=20))
     assert read_policy(tmp_path) == LatePolicy(DUE, "per-day", per_day=5, cap=20)
     assert read_policy(tmp_path / "nowhere") == LatePolicy()
