@@ -38,7 +38,7 @@ def pytest_configure(config):
         from threadpoolctl import threadpool_limits
 
         os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        config._hw5_blas = threadpool_limits(limits=1)
+        threadpool_limits(limits=1)  # this process's NumPy is loaded already: its own limit, for the session
 
 
 @pytest.hookimpl(optionalhook=True)
