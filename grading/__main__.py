@@ -64,7 +64,7 @@ def _lms_export(root: Path, table: report.GradeTable, args: argparse.Namespace) 
     print(f"{args.lms}: {written.path} ({len(written.matched)} students with grades), to import as it is")
     if written.without_submission:
         print(f"  in the roster without a submission ({'0' if args.missing == 'zero' else 'left empty'}): "
-              + ", ".join(written.without_submission))
+              + "; ".join(written.without_submission))  # Canvas's names hold commas
     if written.not_in_roster:
         print(f"  graded but not in the roster (not in the file): {', '.join(written.not_in_roster)}", file=sys.stderr)
 
