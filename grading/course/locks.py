@@ -17,7 +17,11 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name as normalise  # PEP 503: 'Scikit_Image' -> 'scikit-image'
 
 from grading.course.paths import PROJECT_ROOT
 
@@ -26,6 +30,9 @@ INSTRUCTOR_EXTRAS = ("grading", "test")
 # packages environment.yml installs with pip: not on conda-forge under the same name (dask[distributed] stays with
 # pip so that its extra means what it means on PyPI)
 PIP_ONLY = {"hershey-fonts", "dask", "copydetect"}
+# a pin of uv's output: ``name[extras]==version ; marker``, then `` \`` when hash lines follow
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?==(?P<version>[^\s;\\]+)"
+                 r"(?: ;(?P<marker>[^\\\n]*))?(?P<hashes>\s*\\)?$", re.M)
 UV_OPTIONS = ("--universal", "--python-version", OLDEST_PYTHON, "--fork-strategy", "fewest", "--generate-hashes",
               "--custom-compile-command", "make lock", "--quiet")
 
@@ -57,10 +64,14 @@ class Locks:
         """environment.yml: conda-forge with the instructors' versions of every requirement pyproject.toml declares."""
         pinned = pins(self.instructors)
         conda, pip = [], []
-        for requirement in self.declared(INSTRUCTOR_EXTRAS):
-            name, extras = _name_and_extras(requirement)
+        for requirement in map(Requirement, self.declared(INSTRUCTOR_EXTRAS)):
+            name = normalise(requirement.name)
             version = pinned.get(name, "missing-from-the-lock")
-            (pip if name in PIP_ONLY else conda).append(f"{name}{extras if name in PIP_ONLY else ''}=={version}")
+            if name in PIP_ONLY:
+                extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+                pip.append(f"{name}{extras}=={version}")
+            else:
+                conda.append(f"{name}=={version}")
         lines = ["# Conda environment for the hw5 bundle: the versions of requirements/instructors.txt (written by",
                  "# `make lock`; tests/test_lock.py checks that they agree).",
                  "#   conda env create -f environment.yml && conda activate hw5 && pip install --no-deps -e .",
@@ -77,20 +88,21 @@ class Locks:
         for lock, extras in ((self.instructors, INSTRUCTOR_EXTRAS), (self.students, ())):
             if not lock.is_file():
                 return [f"{self._rel(lock)} is missing: run `make lock`"]
-            pinned, text = pins(lock), lock.read_text()
-            for requirement in self.declared(extras):
-                name, _ = _name_and_extras(requirement)
-                specifier = _specifier(requirement)
+            pinned, lines = pins(lock), list(_pin_lines(lock))
+            for text in self.declared(extras):
+                requirement = Requirement(text)
+                name = normalise(requirement.name)
                 if name not in pinned:
                     problems.append(f"{name} is declared in pyproject.toml but not pinned in {self._rel(lock)}: "
                                     "run `make lock`")
-                elif not specifier.contains(pinned[name], prereleases=True):
+                elif not requirement.specifier.contains(pinned[name], prereleases=True):
                     problems.append(f"{self._rel(lock)} pins {name}=={pinned[name]}, outside pyproject.toml's "
-                                    f"{requirement.split(';')[0].strip()!r}: run `make lock`")
-            for name in _pinned_twice(text):
+                                    f"{text.split(';')[0].strip()!r}: run `make lock`")
+            names = [normalise(line["name"]) for line in lines]
+            for name in sorted({name for name in names if names.count(name) > 1}):
                 problems.append(f"{self._rel(lock)} pins {name} more than once: one version for every platform is "
                                 "the rule; run `make lock`")
-            unhashed = [m for m in re.findall(r"^([A-Za-z0-9][\w.-]*)==\S+(?: ;[^\\\n]*)?$", text, re.M)]
+            unhashed = [line["name"] for line in lines if not line["hashes"]]
             if unhashed:
                 problems.append(f"{self._rel(lock)} pins {', '.join(unhashed)} without hashes: run `make lock`")
         if not problems:
@@ -127,10 +139,11 @@ class Locks:
 
 def pins(lock: Path) -> dict[str, str]:
     """{normalised package name: version} of a lock file (uv's ``name==version ; marker \\`` lines)."""
-    found = {}
-    for match in re.finditer(r"^([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", lock.read_text(), re.M):
-        found[normalise(match[1])] = match[2]
-    return found
+    return {normalise(line["name"]): line["version"] for line in _pin_lines(lock)}
+
+
+def _pin_lines(lock: Path) -> Iterator[re.Match]:
+    return PIN.finditer(lock.read_text())
 
 
 def release_requirements(locks: Locks | None = None) -> str:
@@ -153,9 +166,8 @@ def differences_from_the_lock(lock: Path | None = None) -> dict[str, tuple[str, 
 
     lock = lock or Locks().instructors
     found = {}
-    for match in re.finditer(r"^([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?==([^\s;\\]+)(?: ;([^\\\n]*))?", lock.read_text(),
-                             re.M):
-        name, version, marker = normalise(match[1]), match[2], match[3]
+    for line in _pin_lines(lock):
+        name, version, marker = normalise(line["name"]), line["version"], line["marker"]
         if marker and not Marker(marker.strip()).evaluate():
             continue
         try:
@@ -165,26 +177,6 @@ def differences_from_the_lock(lock: Path | None = None) -> dict[str, tuple[str, 
         if installed != version:
             found[name] = (version, installed)
     return found
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _name_and_extras(requirement: str) -> tuple[str, str]:
-    match = re.match(r"\s*([A-Za-z0-9][\w.-]*)\s*(\[[^\]]*\])?", requirement)
-    return normalise(match[1]), match[2] or ""
-
-
-def _specifier(requirement: str):
-    from packaging.requirements import Requirement
-
-    return Requirement(requirement).specifier
-
-
-def _pinned_twice(text: str) -> list[str]:
-    names = [normalise(m) for m in re.findall(r"^([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?==", text, re.M)]
-    return sorted({name for name in names if names.count(name) > 1})
 
 
 def main(argv: list[str] | None = None) -> int:
