@@ -178,14 +178,9 @@ def main(argv: list[str] | None = None) -> int:
             if result.collected:
                 print(f"who and when: {root / 'roster.csv'}")
         if args.step == "late-policy":
-            from datetime import datetime
+            from grading.course.late_policy import LatePolicy, parse_due, write_policy
 
-            from grading.course.late_policy import LatePolicy, write_policy
-
-            try:
-                due = datetime.fromisoformat(args.due.replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise ValueError(f"--due {args.due!r} is not an ISO 8601 time such as 2026-12-01T23:59:00+01:00") from exc
+            due = parse_due(args.due, f"--due {args.due!r}")
             if args.penalty == "per-day" and args.per_day <= 0:
                 raise ValueError("--penalty per-day needs --per-day POINTS (the points a day late costs); "
                                  "--penalty none shows lateness without taking points")

@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from grading.course.roster import student_id
+from grading.course.roster import moodle_participant, student_id
 
 CANVAS = re.compile(r"^(?P<name>.+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<fid>\d+)_(?P<file>.+)$")
 MOODLE = re.compile(r"^(?P<name>.+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<file>.+))?$")
-WORKSHEET_ID = re.compile(r"^\D*(\d+)$")  # "Participant 1234567"
 
 
 @dataclass
@@ -97,12 +96,12 @@ def _moodle_worksheet(export: Path) -> dict[str, datetime]:
             if not reader.fieldnames or not {"Identifier", "Last modified (submission)"} <= set(reader.fieldnames):
                 continue
             for row in reader:
-                participant = WORKSHEET_ID.match(row["Identifier"].strip())
+                participant = moodle_participant(row["Identifier"])
                 text = row["Last modified (submission)"].strip()
                 if participant and text and text != "-":
                     try:
                         moment = dates.parse(text)
                     except (ValueError, OverflowError):
                         continue
-                    times[participant[1]] = moment if moment.tzinfo else moment.astimezone()
+                    times[participant] = moment if moment.tzinfo else moment.astimezone()
     return times

@@ -1,5 +1,5 @@
-"""The course's gradebook as grading uses it: a public copy for the sandbox (no student, no hidden test) and the
-automatic scores merged in (manual grades kept)."""
+"""The course's gradebook as grading uses it: a public copy for the sandbox (no student, no hidden test), the
+automatic scores merged in (manual grades kept), and the due date."""
 
 from __future__ import annotations
 
@@ -81,3 +81,17 @@ def merge_into_gradebook(course_db: Path, student: str, scores: dict[str, list[f
                     grade.auto_score = scores[grade.name][0]
                     grade.needs_manual_grade = False
         gradebook.db.commit()
+
+
+def set_due_date(course_db: Path, due) -> None:
+    """The assignment's due date in a gradebook (nbgrader keeps naive UTC; None: no due date), which formgrader
+    shows."""
+    import warnings
+    from datetime import timezone
+
+    from nbgrader.api import Gradebook
+
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course_db}") as gradebook:
+        warnings.simplefilter("ignore")  # SQLAlchemy warns about nbgrader's own session use
+        gradebook.update_or_create_assignment(ASSIGNMENT, duedate=due.astimezone(timezone.utc).replace(tzinfo=None)
+                                              if due else None)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from grading.course.gradebook import set_due_date
+
 POLICY = "late_policy.toml"
 PENALTIES = ("none", "zero", "per-day")
 
@@ -61,6 +63,14 @@ class LatePolicy:
         return min(total, self.cap, self.per_day * days_late)
 
 
+def parse_due(text: str, where: str) -> datetime:
+    """A due date written in ISO 8601 (``Z`` for UTC too); ValueError naming ``where`` when it is none."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"{where} is not an ISO 8601 time such as 2026-12-01T23:59:00+01:00") from exc
+
+
 def read_policy(root: Path) -> LatePolicy:
     """The course's policy (no due date when the file is absent); ValueError names what is wrong in the file."""
     path = root / POLICY
@@ -72,10 +82,7 @@ def read_policy(root: Path) -> LatePolicy:
         raise ValueError(f"{path} is not TOML ({exc}); fix it or write it again with `late-policy`") from exc
     due = values.get("due") or None
     if isinstance(due, str):
-        try:
-            due = datetime.fromisoformat(due.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValueError(f"{path}: due = {due!r} is not an ISO 8601 time such as 2026-12-01T23:59:00+01:00") from exc
+        due = parse_due(due, f"{path}: due = {due!r}")
     return LatePolicy(due=due, penalty=values.get("penalty", "none"), per_day=float(values.get("per_day", 0)),
                       cap=float(values.get("cap", math.inf)), grace_minutes=float(values.get("grace_minutes", 0)))
 
@@ -93,19 +100,5 @@ def write_policy(root: Path, policy: LatePolicy) -> Path:
     path = root / POLICY
     path.write_text("\n".join(lines) + "\n")
     if (root / "gradebook.db").is_file():
-        _set_nbgrader_due_date(root, policy.due)
+        set_due_date(root / "gradebook.db", policy.due)
     return path
-
-
-def _set_nbgrader_due_date(root: Path, due: datetime | None) -> None:
-    import warnings
-    from datetime import timezone
-
-    from nbgrader.api import Gradebook
-
-    from grading.course.paths import ASSIGNMENT
-
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        warnings.simplefilter("ignore")
-        naive_utc = due.astimezone(timezone.utc).replace(tzinfo=None) if due else None  # nbgrader stores naive UTC
-        gradebook.update_or_create_assignment(ASSIGNMENT, duedate=naive_utc)

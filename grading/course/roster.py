@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROSTER = "roster.csv"
+MOODLE_IDENTIFIER = re.compile(r"^\D*(\d+)$")  # Moodle's worksheet names a participant "Participant 1234567"
 
 
 @dataclass
@@ -36,6 +37,12 @@ def student_id(name: str) -> str:
     stem = name[:-4] if name.lower().endswith(".zip") else name
     ascii_name = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9_-]+", "_", ascii_name.lower()).strip("_-") or "unnamed"
+
+
+def moodle_participant(identifier: str) -> str | None:
+    """The participant id of a Moodle grading worksheet's ``Identifier`` (the id of its download's folder names)."""
+    match = MOODLE_IDENTIFIER.match(identifier.strip())
+    return match[1] if match else None
 
 
 def read_roster(root: Path) -> dict[str, Entry]:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from grading.course.roster import Entry, student_id
+from grading.course.roster import Entry, moodle_participant, student_id
+from grading.feedback.report import write_rows
 
 CANVAS_STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Root Account", "Section")
 CANVAS_ID_COLUMN = re.compile(r"^(?P<title>.*)\s\((?P<id>\d+)\)$")
-MOODLE_ID = re.compile(r"^\D*(\d+)$")
 
 
 @dataclass
@@ -102,7 +102,7 @@ def canvas_file(roster_csv: Path, totals: dict[str, float], roster: dict[str, En
         value = result.grade(matched.get(index), totals, missing, row["Student"])
         lines.append([row.get(h, "") for h in keep] + [value])
     result.not_in_roster = sorted(set(totals) - set(result.matched))
-    _write(out, lines)
+    write_rows(out, lines[0], lines[1:])
     return result
 
 
@@ -119,7 +119,7 @@ def moodle_file(roster_csv: Path, totals: dict[str, float], roster: dict[str, En
     name_of = (lambda r: [r.get("Full name", ""), f"{r.get('First name', '')} {r.get('Last name', '')}",
                           f"{r.get('Last name', '')}{r.get('First name', '')}"])
     matched = _match(rows, roster, "moodle",
-                     lambda r: (MOODLE_ID.match(r.get("Identifier", "").strip()) or [None, None])[1], name_of)
+                     lambda r: moodle_participant(r.get("Identifier", "")), name_of)
     result = LmsFile(out)
     now = datetime.now().astimezone().strftime("%A, %d %B %Y, %I:%M %p")
     lines = [header if worksheet else [key, "Grade"]]
@@ -134,17 +134,10 @@ def moodle_file(roster_csv: Path, totals: dict[str, float], roster: dict[str, En
         else:
             lines.append([row[key], value])
     result.not_in_roster = sorted(set(totals) - set(result.matched))
-    _write(out, lines)
+    write_rows(out, lines[0], lines[1:])
     return result
 
 
 def _first_last(row: dict[str, str]) -> str:
     last, _, first = row.get("Student", "").partition(",")
     return f"{first.strip()} {last.strip()}"
-
-
-def _write(path: Path, lines: list[list[str]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(lines)
-    tmp.replace(path)

@@ -124,14 +124,15 @@ def grade_table(root: Path) -> GradeTable:
     return GradeTable(questions, automatic_max, manual_max, rows, policy)
 
 
-def _atomic_csv(path: Path, header: list[str], lines: list[list[str]]) -> Path:
+def write_rows(path: Path, header: list[str], lines: list[list[str]]) -> Path:
+    """A CSV file (UTF-8) written whole: a reader sees the old table or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as fh:
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(lines)
-    tmp.replace(path)  # a reader sees the old table or the new one
+    tmp.replace(path)
     return path
 
 
@@ -150,12 +151,12 @@ def write_csv(table: GradeTable, path: Path) -> Path:
         lines.append([student, *(f"{v:g}" for v in values), f"{row.automatic_total:g}", f"{row.manual_total:g}",
                       f"{row.total:g}", f"{table.maximum:g}", row.submitted_at, str(row.days_late),
                       f"{row.penalty:g}", f"{row.final:g}", " ".join(row.waiting), row.problems])
-    return _atomic_csv(path, header, lines)
+    return write_rows(path, header, lines)
 
 
 def write_lms_csv(table: GradeTable, path: Path) -> Path:
     """grades_lms.csv: one row per student, the id and the whole handout's points after any late penalty."""
-    return _atomic_csv(path, ["student_id", LMS_COLUMN], [[s, f"{row.final:g}"] for s, row in table.rows.items()])
+    return write_rows(path, ["student_id", LMS_COLUMN], [[s, f"{row.final:g}"] for s, row in table.rows.items()])
 
 
 def format_table(table: GradeTable) -> str:
