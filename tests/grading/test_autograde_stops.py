@@ -3,7 +3,6 @@ and killed with SIGKILL. Each stops with a reason and leaves no folder it made; 
 (test_autograde.py has the interrupted run). They grade a copy of the session's released course holding the
 reference and the blank release, apart from the whole-flow grading."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from grading.course.paths import ASSIGNMENT
 from grading.course.points import question_of
 from grading.grader.limits import Limits
 from grading.sandbox import bwrap
-from whole_flow import LIMITS, folders_the_grader_made
+from whole_flow import LIMITS, course_with, folders_the_grader_made
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
@@ -23,11 +22,8 @@ pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
 @pytest.fixture(scope="module")
 def small_course(released_course, tmp_path_factory):
     """A copy of the released course with the blank release submitted as "blank"."""
-    root = tmp_path_factory.mktemp("stops") / "course"
-    shutil.copytree(released_course, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback",
-                                                                          "results", "grades*.csv"))
-    add_submission(root, "blank", released_course / "release" / ASSIGNMENT)
-    return root
+    return course_with(released_course, tmp_path_factory.mktemp("stops") / "course",
+                       {"blank": released_course / "release" / ASSIGNMENT})
 
 
 def lost(result) -> set[str]:

@@ -5,7 +5,6 @@ survives the death of the worker that held it, and workers do not profile themse
 cluster.)"""
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,12 +15,11 @@ import time
 import pytest
 
 from grading.batch import autograde
-from grading.batch.result_store import add_submission
 from grading.batch.submission import failed_result
 from grading.course.paths import ASSIGNMENT, PROJECT_ROOT
 from grading.sandbox import bwrap
 from processes import command_line, descendants, is_running, parent_of
-from whole_flow import LIMITS
+from whole_flow import LIMITS, course_with
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
@@ -63,16 +61,6 @@ def scheduler(tmp_path_factory):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def course_with(course_root, tmp_path, students):
-    """A copy of the graded course holding only ``students``' submissions and no results."""
-    root = tmp_path / "course"
-    shutil.copytree(course_root, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "results",
-                                                                      "grades*.csv"))
-    for student in students:
-        add_submission(root, student, course_root / "submitted" / student / ASSIGNMENT)
-    return root
-
-
 def _grading_worker(nannies: set[int]) -> int | None:
     """The PID of one of this cluster's worker processes that is grading now: the parent of a running trusted
     grader, itself a child of one of the ``nannies`` started here (never any other process of the machine)."""
@@ -96,7 +84,8 @@ def _logs(tmp_path) -> str:
 def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(scheduler, course_root, results,
                                                                             tmp_path):
     scheduler, nannies = scheduler
-    root = course_with(course_root, tmp_path, HANDFUL)
+    root = course_with(course_root, tmp_path / "course",
+                       {s: course_root / "submitted" / s / ASSIGNMENT for s in HANDFUL})
     outcome, raised = {}, []
 
     def grade() -> None:

@@ -1,10 +1,12 @@
 """The submissions the whole grading flow grades once per test session (``course_root`` in conftest.py), and
 what the grading tests look for in the temp folder."""
 
+import shutil
 import tempfile
 from pathlib import Path
 
 from grading.batch import scratch
+from grading.batch.result_store import add_submission
 from grading.grader.limits import Limits
 from grading.selftest import samples
 
@@ -27,3 +29,13 @@ BROKEN_ID = "-rf José's copy"
 def folders_the_grader_made() -> list[Path]:
     """The folders of the temp folder that a grading run made (marked by grading.batch.scratch)."""
     return [p for p in Path(tempfile.gettempdir()).glob(scratch.PREFIX + "*") if (p / scratch.MARKER).is_file()]
+
+
+def course_with(course: Path, root: Path, submissions: dict[str, Path]) -> Path:
+    """A copy of ``course`` at ``root`` without its submissions, results and grade files, holding
+    ``submissions`` ({student: assignment folder}) instead."""
+    shutil.copytree(course, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "results",
+                                                                "grades*.csv"))
+    for student, folder in submissions.items():
+        add_submission(root, student, folder)
+    return root
