@@ -1,7 +1,8 @@
 """Real autograding: the trusted grader and nbgrader's sandboxed notebook run, two submissions at a time.
 
-The reference, the blank release, a planted bug, a noisy alternative, the hostile samples and the attacks are
-graded together with --jobs 2; then a late copy of the planted bug is graded serially (the resume grades it
+The reference, the blank release, a planted bug, the hostile samples that act in both the trusted grader and the
+notebooks (or that formgrader's test opens) and the attacks that reach past the function server are graded
+together with --jobs 2; then a late copy of the planted bug is graded serially (the resume grades it
 alone, and its grades must equal those of the parallel run), and a run interrupted with Ctrl-C keeps the grades
 it wrote. test_autograde_stops.py has the runs that stop early; `make sweep` grades every sample and compares
 serial and --jobs 2 on ten submissions.
@@ -17,9 +18,9 @@ from grading.course.paths import ASSIGNMENT
 from grading.course.points import load_points, question_of
 from grading.feedback import report
 from grading.grader.result import load_result, Result, result_path
-from grading.sandbox import bwrap, cgroups
+from grading.sandbox import bwrap
 from grading.selftest import samples
-from whole_flow import BROKEN_ID, LIMITS, MANUAL, WHOLE_FLOW_ATTACKS, folders_the_grader_made
+from whole_flow import BROKEN_ID, LIMITS, MANUAL, SHORT, WHOLE_FLOW_ATTACKS, folders_the_grader_made
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
@@ -46,32 +47,12 @@ def test_a_planted_bug_loses_only_its_own_question_under_nbgrader(results):
     assert "grad_W has shape" in results["grad_W_transposed"].failed_cells["q2_3_backwards"]
 
 
-def test_warnings_and_prints_cost_nothing_and_the_feedback_names_them(results, course_root):
-    result = results["alternative_noisy"]
-    assert result.total == 77 and result.failed_cells == {}
-    kinds = " ".join(result.warnings)
-    assert "FutureWarning" in kinds and "binary_closing" in kinds and "DeprecationWarning" in kinds
-    assert any("sigmoid of" in line for line in result.printed)
-    page = (course_root / "feedback" / "alternative_noisy" / ASSIGNMENT / "summary.html").read_text()
-    assert "skimage.morphology.closing" in page and "77 of 77" in page  # what to use instead, from the warning
-
-
 def test_exiting_the_interpreter_costs_only_the_notebook_whose_kernel_died(results, course_root):
     result = results["hostile_exit_at_import"]
     assert lost(result) == {"Q1.4", "Q1.6"} and result.total == 77 - 2
     assert any("kernel died while running 01_theory.ipynb" in reason for reason in result.reasons), result.reasons
     feedback = course_root / "feedback" / "hostile_exit_at_import" / ASSIGNMENT
     assert (feedback / "02_fully_connected.html").is_file() and not (feedback / "01_theory.html").exists()
-
-
-def test_a_fork_bomb_in_a_notebook_is_stopped_at_the_process_limit_and_costs_nothing(results, course_root):
-    result = results["hostile_fork_bomb"]
-    assert result.total == 77 and result.reasons == [], result.reasons
-    if "pids" in cgroups.places():  # where the sandbox's processes can be limited
-        line = f"the notebooks' sandbox reached its limit of {cgroups.PROCESS_LIMIT} processes"
-        assert any(line in stopped for stopped in result.stopped), result.stopped
-        page = (course_root / "feedback" / "hostile_fork_bomb" / ASSIGNMENT / "summary.html").read_text()
-        assert line.replace("'", "&#x27;") in page
 
 
 def test_writing_past_the_disk_limit_costs_what_the_writes_broke_and_is_named(results, course_root):
@@ -83,20 +64,6 @@ def test_writing_past_the_disk_limit_costs_what_the_writes_broke_and_is_named(re
     assert sorted(p.name for p in graded.glob("*.ipynb")) == [
         "01_theory.ipynb", "02_fully_connected.ipynb", "03_training.ipynb", "05_ocr.ipynb"]
     assert not list(graded.rglob("filler-*"))  # what it wrote stayed in its workspace, which is gone
-
-
-def test_huge_outputs_are_cut_while_the_notebooks_run_and_every_notebook_is_kept(results, course_root):
-    result = results["hostile_huge_outputs"]
-    assert result.total == 77
-    cut = [r for r in result.reasons if r.startswith("01_theory.ipynb: ") and "MB of output cut" in r]
-    assert len(cut) == 1 and float(cut[0].split()[1].replace(",", "")) > 240, result.reasons
-    graded = course_root / "autograded" / "hostile_huge_outputs" / ASSIGNMENT
-    assert len(list(graded.glob("*.ipynb"))) == 5
-    theory = json.loads((graded / "01_theory.ipynb").read_text())
-    assert (graded / "01_theory.ipynb").stat().st_size < 4 * 2**20
-    answers = [c for c in theory["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1_1"]
-    assert answers and "".join(answers[0]["source"]).strip()  # the written answer is there to grade
-    assert (course_root / "feedback" / "hostile_huge_outputs" / ASSIGNMENT / "01_theory.html").is_file()
 
 
 def test_a_broken_or_missing_notebook_costs_only_itself_whatever_the_id(results, course_root):
@@ -205,9 +172,9 @@ def test_an_interrupted_run_keeps_the_grades_already_written(course_root, monkey
         written.append(result.student)
 
     monkeypatch.setattr(autograde, "bring_back", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt):  # a short time limit: both get no points either way, sooner
         autograde.autograde(course_root, jobs=2, force=True, students=list(pair), progress=False,
-                            limits=LIMITS)
+                            limits=SHORT)
     assert folders_the_grader_made() == []  # the workspace of the one stopped mid-way is gone too
     (kept,) = written
     other = (set(pair) - {kept}).pop()

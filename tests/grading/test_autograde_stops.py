@@ -1,7 +1,8 @@
 """Runs that stop before they end well: over the time limit, refused without the sandbox, failed in the client
 and killed with SIGKILL. Each stops with a reason and leaves no folder it made; the grades already written stay
 (test_autograde.py has the interrupted run). They grade a copy of the session's released course holding the
-reference and the blank release, apart from the whole-flow grading."""
+reference and the blank release, apart from the whole-flow grading, under a time limit of a few seconds (a blank
+release scores nothing either way)."""
 
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from grading.course.paths import ASSIGNMENT
 from grading.course.points import question_of
 from grading.grader.limits import Limits
 from grading.sandbox import bwrap
-from whole_flow import LIMITS, course_with, folders_the_grader_made
+from whole_flow import SHORT, course_with, folders_the_grader_made
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
@@ -45,7 +46,7 @@ def test_without_bubblewrap_grading_stops_unless_unsandboxed_is_chosen(small_cou
     with pytest.raises(RuntimeError, match="--unsandboxed"):
         autograde.autograde(small_course, force=True, students=["blank"], progress=False)
     graded = autograde.autograde(small_course, force=True, students=["blank"], progress=False, unsandboxed=True,
-                                 limits=LIMITS)
+                                 limits=SHORT)
     assert graded["blank"].total == 0 and graded["blank"].sandboxed is False
     assert any("WITHOUT the sandbox" in reason for reason in graded["blank"].reasons)
 
@@ -57,7 +58,7 @@ def test_a_run_that_fails_leaves_no_folder_it_made(small_course, monkeypatch):
     monkeypatch.setattr(autograde, "bring_back", broken)
     with pytest.raises(OSError, match="disk of the course is full"):
         autograde.autograde(small_course, jobs=1, force=True, students=["blank"], progress=False,
-                            limits=LIMITS)
+                            limits=SHORT)
     assert folders_the_grader_made() == []
 
 
@@ -70,9 +71,9 @@ def test_a_run_killed_with_sigkill_leaves_nothing_once_the_next_run_ends(small_c
 
     from grading.course.paths import PROJECT_ROOT
 
-    script = (f"from pathlib import Path; from grading.batch import autograde; from whole_flow import LIMITS; "
+    script = (f"from pathlib import Path; from grading.batch import autograde; from whole_flow import SHORT; "
               f"autograde.autograde(Path({str(small_course)!r}), jobs=1, force=True, students=['blank'], "
-              "progress=False, limits=LIMITS)")
+              "progress=False, limits=SHORT)")
     env = dict(os.environ, PYTHONPATH=f"{PROJECT_ROOT}{os.pathsep}{Path(__file__).parent}")
     killed = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True)
     waited = time.monotonic()
@@ -88,5 +89,5 @@ def test_a_run_killed_with_sigkill_leaves_nothing_once_the_next_run_ends(small_c
     waited = time.monotonic()
     while any(Path(f"/proc/{pid}").exists() for pid in makers) and time.monotonic() - waited < 30:
         time.sleep(0.5)  # its workers end as they lose the scheduler, which lived in the killed client
-    autograde.autograde(small_course, force=True, students=["blank"], progress=False, limits=LIMITS)
+    autograde.autograde(small_course, force=True, students=["blank"], progress=False, limits=SHORT)
     assert folders_the_grader_made() == []

@@ -2,8 +2,9 @@
 
 ``grading.selftest.forecast`` runs the trusted grader (every grade cell of the source notebooks, hidden tests included,
 the submission sandboxed) without nbgrader's notebook run. So are the attacks and hostile samples that act in the
-function server alone; the full autograding of a few samples, the other hostile samples and the attacks that
-reach past the function server is in test_autograde.py, the full sweep in `make sweep`.
+function server alone, and the warnings and prints of a noisy alternative; the hostile samples that act in one
+notebook alone are in test_one_notebook.py; the full autograding of a few samples, the other hostile samples and the
+attacks that reach past the function server is in test_autograde.py, the full sweep in `make sweep`.
 """
 
 import pytest
@@ -39,6 +40,28 @@ def test_a_planted_bug_loses_its_own_question_and_only_that(forecasts, name):
 def test_a_differently_written_solution_scores_full_marks(forecasts, name):
     lost, _, failures = forecasts[name]
     assert lost == set(), failures
+
+
+def test_warnings_and_prints_cost_nothing_and_the_feedback_names_them(released_course, tmp_path):
+    """The noisy alternative's whole verdict: its warnings and prints are collected by the trusted grader, cost
+    nothing, and the student's summary page names them with what to use instead."""
+    import json
+
+    from grading.batch.submission import read_verdict
+    from grading.feedback.pages import summary_html
+    from grading.grader.result import Result
+
+    folder = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES["alternative_noisy"],
+                                  tmp_path / "alternative_noisy" / ASSIGNMENT)
+    (tmp_path / "verdict.json").write_text(json.dumps(forecast.verdict(released_course, folder)))
+    result = Result(student="alternative_noisy", fingerprint="")
+    read_verdict(released_course, tmp_path, tmp_path / "verdict.json", result)
+    assert result.total == 77 and result.failed_cells == {} and result.reasons == [], result.reasons
+    kinds = " ".join(result.warnings)
+    assert "FutureWarning" in kinds and "binary_closing" in kinds and "DeprecationWarning" in kinds
+    assert any("sigmoid of" in line for line in result.printed)
+    page = summary_html(result)
+    assert "skimage.morphology.closing" in page and "77 of 77" in page  # what to use instead, from the warning
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,16 @@ from grading.selftest import samples
 
 # the disk filler is stopped after a quarter GiB
 LIMITS = Limits(cell_timeout=20, submission_seconds=480, memory_gb=4, disk_gb=0.25)
+# for runs whose grades do not matter, or are zero anyway (the blank release): stopped after a few seconds
+SHORT = Limits(cell_timeout=4, submission_seconds=4, memory_gb=4, disk_gb=0.25)
 # hostile samples whose harm is all in a function the trusted grader calls: test_samples.py grades them with the
-# trusted grader alone (and a short cell timeout); every other hostile sample acts in the notebook run too
+# trusted grader alone (and a short cell timeout)
 HOSTILE_IN_THE_GRADER = ["hostile_endless_loop", "hostile_huge_allocation"]
-SAMPLED = ["grad_W_transposed", "alternative_noisy",
-           *[s.name for s in samples.HOSTILE if s.name not in HOSTILE_IN_THE_GRADER]]
+# hostile samples whose harm is all in one notebook: test_one_notebook.py runs that notebook alone
+HOSTILE_IN_ONE_NOTEBOOK = ["hostile_fork_bomb", "hostile_huge_outputs"]
+# every other hostile sample acts in the trusted grader and the notebook run, or is what formgrader's test opens
+SAMPLED = ["grad_W_transposed", *[s.name for s in samples.HOSTILE
+                                  if s.name not in HOSTILE_IN_THE_GRADER + HOSTILE_IN_ONE_NOTEBOOK]]
 # attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
 # others, which act in the worker alone, are graded by the trusted grader in test_samples.py
 WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_daemon", "attack_network", "attack_poisons_cache"]
