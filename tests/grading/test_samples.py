@@ -3,7 +3,7 @@
 ``grading.selftest.forecast`` runs the trusted grader (every grade cell of the source notebooks, hidden tests included,
 the submission sandboxed) without nbgrader's notebook run. So are the attacks and hostile samples that act in the
 function server alone, and the warnings and prints of a noisy alternative; the hostile samples that act in one
-notebook alone are in test_one_notebook.py; the full autograding of a few samples, the other hostile samples and the
+notebook run are in test_notebooks_alone.py; the full autograding of a few samples, the other hostile samples and the
 attacks that reach past the function server is in test_autograde.py, the full sweep in `make sweep`.
 """
 
@@ -15,7 +15,7 @@ from grading.grader import trusted
 from grading.grader.limits import Limits
 from grading.sandbox import bwrap
 from grading.selftest import forecast, samples
-from whole_flow import HOSTILE_IN_THE_GRADER
+from whole_flow import HOSTILE_IN_THE_GRADER, LIMITS
 
 
 def test_there_are_enough_samples_of_each_kind():
@@ -66,10 +66,13 @@ def test_warnings_and_prints_cost_nothing_and_the_feedback_names_them(released_c
 
 @pytest.fixture(scope="module")
 def hostile_forecasts(released_course):
-    """The hostile samples whose harm is all in a function the trusted grader calls (the others act in the notebook
-    run as well and are graded in test_autograde.py), with a short cell timeout."""
-    limits = Limits(cell_timeout=10, submission_seconds=300, memory_gb=4)
-    return forecast.selftest(released_course, HOSTILE_IN_THE_GRADER, jobs=2, narrow=True, limits=limits)
+    """The hostile samples that act in a function the trusted grader calls, with a short cell timeout and the whole
+    flow's disk limit (what exiting at import and filling the disk cost in the notebook run is in
+    test_notebooks_alone.py)."""
+    limits = Limits(cell_timeout=10, submission_seconds=300, memory_gb=4, disk_gb=LIMITS.disk_gb)
+    names = HOSTILE_IN_THE_GRADER + ["hostile_exit_at_import", "hostile_disk_filler"]
+    return forecast.selftest(released_course, names, jobs=2, narrow=True, limits=limits)
+
 
 
 @pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="the memory limit needs the sandbox")
@@ -84,6 +87,19 @@ def test_a_huge_allocation_is_stopped_by_the_memory_limit(hostile_forecasts):
     lost, expected, failures = hostile_forecasts["hostile_huge_allocation"]
     assert lost == expected == {"Q3.4"}, failures
     assert "MemoryError" in failures["q3_4_confusion_matrix"]
+
+
+@pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="the grader's worker is sandboxed")
+def test_exiting_the_interpreter_at_import_costs_the_questions_of_that_module(hostile_forecasts):
+    lost, expected, failures = hostile_forecasts["hostile_exit_at_import"]
+    assert lost == expected == {"Q1.4", "Q1.6"}, failures
+
+
+@pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="the disk limit needs the sandbox")
+def test_writing_past_the_disk_limit_costs_the_cells_that_wrote_and_is_named(hostile_forecasts):
+    lost, expected, failures = hostile_forecasts["hostile_disk_filler"]
+    assert lost == expected == {"Q4.3.2"}, failures
+    assert "wrote more than 256 MiB: the disk limit" in failures["q4_3_2_psnr"]
 
 
 WORKER_ATTACKS = ["attack_patches_checker_at_import", "attack_patches_numpy_at_import", "attack_finds_the_reference",

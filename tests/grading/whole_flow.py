@@ -17,11 +17,13 @@ SHORT = Limits(cell_timeout=4, submission_seconds=4, memory_gb=4, disk_gb=0.25)
 # hostile samples whose harm is all in a function the trusted grader calls: test_samples.py grades them with the
 # trusted grader alone (and a short cell timeout)
 HOSTILE_IN_THE_GRADER = ["hostile_endless_loop", "hostile_huge_allocation"]
-# hostile samples whose harm is all in one notebook: test_one_notebook.py runs that notebook alone
-HOSTILE_IN_ONE_NOTEBOOK = ["hostile_fork_bomb", "hostile_huge_outputs"]
-# every other hostile sample acts in the trusted grader and the notebook run, or is what formgrader's test opens
+# hostile samples whose cost in the notebook run is tested there alone (test_notebooks_alone.py), and what the last
+# two cost in the trusted grader by it alone (test_samples.py)
+HOSTILE_IN_THE_NOTEBOOKS = ["hostile_fork_bomb", "hostile_huge_outputs", "hostile_exit_at_import", "hostile_disk_filler"]
+# the other hostile samples: a zero that the notebook run decides (changed provided files), and the pages that
+# formgrader's test opens
 SAMPLED = ["grad_W_transposed", *[s.name for s in samples.HOSTILE
-                                  if s.name not in HOSTILE_IN_THE_GRADER + HOSTILE_IN_ONE_NOTEBOOK]]
+                                  if s.name not in HOSTILE_IN_THE_GRADER + HOSTILE_IN_THE_NOTEBOOKS]]
 # attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
 # others, which act in the worker alone, are graded by the trusted grader in test_samples.py
 WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_daemon", "attack_network", "attack_poisons_cache"]

@@ -1,6 +1,10 @@
-"""Hostile samples whose harm is all in one notebook (01_theory.ipynb) and never in their code: nbgrader's sandboxed
-run of that notebook alone, as a grading runs it (``grading.sandbox.notebook_run``). Their points come from the
-trusted grader, which runs the submission's code, untouched here: the reference's. `make sweep` grades them whole.
+"""What hostile samples cost in nbgrader's sandboxed notebook run, tested without the trusted grader.
+
+The fork bomb and the huge outputs act in one notebook (01_theory.ipynb) and never in their code: that notebook is
+run alone (``grading.sandbox.notebook_run``); their points come from the trusted grader, which runs the
+submission's code, untouched here: the reference's. Exiting at import and filling the disk act in the code: the
+notebook run of a grading (``grading.batch.submission.run_notebooks``, which falls back to one notebook at a time)
+is tested here, the questions they lose in test_samples.py. `make sweep` grades them all whole.
 """
 
 import json
@@ -8,13 +12,14 @@ import time
 
 import pytest
 
+from grading.batch.submission import run_notebooks
 from grading.course.gradebook import public_gradebook
-from grading.course.paths import ASSIGNMENT
+from grading.course.paths import ASSIGNMENT, GRADER_FOLDER, PUBLIC_GRADEBOOK
 from grading.feedback.pages import summary_html
 from grading.grader.result import Result
 from grading.sandbox import bwrap, cgroups, notebook_run
 from grading.selftest import samples
-from whole_flow import LIMITS
+from whole_flow import LIMITS, course_with
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
@@ -67,3 +72,40 @@ def test_huge_outputs_are_cut_while_the_notebook_runs_and_it_is_kept(one_noteboo
     assert answers and "".join(answers[0]["source"]).strip()  # the written answer is there to grade
     cut = [p for p in problems if p.startswith(NOTEBOOK + ".ipynb: ") and "MB of output cut" in p]
     assert len(cut) == 1 and float(cut[0].split()[1].replace(",", "")) > 240, problems  # 150 MB printed, 100 shown
+
+
+@pytest.fixture(scope="module")
+def notebook_runs(released_course, tmp_path_factory):
+    """{sample: (workspace, Result)} of a grading's notebook run, for samples that act in their code."""
+    work = tmp_path_factory.mktemp("notebook-runs")
+    names = ["hostile_exit_at_import", "hostile_disk_filler"]
+    folders = {name: samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES[name],
+                                          work / "samples" / name / ASSIGNMENT) for name in names}
+    course = course_with(released_course, work / "course", folders)
+    public_gradebook(course / "gradebook.db", course / "release" / ASSIGNMENT, course / GRADER_FOLDER / PUBLIC_GRADEBOOK)
+    runs = {}
+    for name in names:
+        result = Result(student=name, fingerprint="")
+        (work / name).mkdir()
+        run_notebooks(course, work / name, name, LIMITS, True, result)
+        runs[name] = work / name, result
+    return runs
+
+
+def executed(workspace, student) -> list[str]:
+    return sorted(p.name for p in (workspace / "notebooks" / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))
+
+
+def test_exiting_the_interpreter_costs_only_the_notebook_whose_kernel_died(notebook_runs):
+    workspace, result = notebook_runs["hostile_exit_at_import"]
+    assert any("kernel died while running 01_theory.ipynb" in reason for reason in result.reasons), result.reasons
+    assert executed(workspace, "hostile_exit_at_import") == [
+        "02_fully_connected.ipynb", "03_training.ipynb", "04_autoencoder.ipynb", "05_ocr.ipynb"]
+
+
+def test_writing_past_the_disk_limit_costs_only_the_notebook_that_wrote_and_is_named(notebook_runs):
+    workspace, result = notebook_runs["hostile_disk_filler"]
+    assert any("04_autoencoder.ipynb wrote more than the disk limit (256 MiB)" in r for r in result.reasons)
+    assert executed(workspace, "hostile_disk_filler") == [
+        "01_theory.ipynb", "02_fully_connected.ipynb", "03_training.ipynb", "05_ocr.ipynb"]
+    assert not list((workspace / "notebooks").rglob("filler-*"))  # what it wrote went with its notebook
