@@ -17,7 +17,7 @@ from grading.sandbox import bwrap
 from grading.selftest import samples
 from lab_browser import click_menu, LabServer, screenshot, wait_for
 
-STUDENT = "alternative_noisy"  # every automatic point (77), no written answer graded before this test
+STUDENT = "reference"  # every automatic point (77), no written answer graded before this test
 CELL, SCORE = "q1_1", 2.5  # a written answer of 3 points
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
