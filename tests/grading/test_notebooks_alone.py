@@ -19,7 +19,8 @@ from grading.feedback.pages import summary_html
 from grading.grader.result import Result
 from grading.sandbox import bwrap, cgroups, notebook_run
 from grading.selftest import samples
-from whole_flow import LIMITS, course_with
+from whole_flow import (HOSTILE_IN_ONE_NOTEBOOK, HOSTILE_IN_THE_CODE_AND_NOTEBOOKS, HOSTILE_IN_THE_NOTEBOOKS, LIMITS,
+                        course_with)
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
@@ -28,18 +29,33 @@ NOTEBOOK = "01_theory"
 
 
 @pytest.fixture(scope="module")
-def one_notebook_runs(released_course, tmp_path_factory):
+def course(released_course, tmp_path_factory):
+    """A copy of the released course with the hostile samples of HOSTILE_IN_THE_NOTEBOOKS submitted, and the public
+    gradebook its notebook runs are given."""
+    work = tmp_path_factory.mktemp("notebooks-alone")
+    folders = {name: samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES[name],
+                                          work / "samples" / name / ASSIGNMENT) for name in HOSTILE_IN_THE_NOTEBOOKS}
+    root = course_with(released_course, work / "course", folders)
+    public_gradebook(root / "gradebook.db", root / "release" / ASSIGNMENT, root / GRADER_FOLDER / PUBLIC_GRADEBOOK)
+    return root
+
+
+def kept(folder, student) -> list[str]:
+    """The executed copies a grading keeps from the run in ``folder`` (``notebook_run.executed_notebooks``)."""
+    names = [p.name for p in sorted((folder / "source" / ASSIGNMENT).glob("*.ipynb"))]
+    return sorted(notebook_run.executed_notebooks(folder, student, names)[0])
+
+
+@pytest.fixture(scope="module")
+def one_notebook_runs(course, tmp_path_factory):
     """{sample: (run folder, RunOutcome)} of 01_theory.ipynb run alone in the sandbox, with the whole flow's limits."""
     work = tmp_path_factory.mktemp("one-notebook")
-    release = released_course / "release" / ASSIGNMENT
-    gradebook = work / "public_gradebook.db"
-    public_gradebook(released_course / "gradebook.db", release, gradebook)
     runs = {}
-    for name in ("hostile_fork_bomb", "hostile_huge_outputs"):
-        submission = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES[name],
-                                          work / name / "submission" / ASSIGNMENT)
+    for name in HOSTILE_IN_ONE_NOTEBOOK:
         folder = work / name / "notebooks"
-        assert notebook_run.prepare(folder, release, submission, name, gradebook, LIMITS.cell_timeout) == []
+        problems = notebook_run.prepare(folder, course / "release" / ASSIGNMENT, course / "submitted" / name / ASSIGNMENT,
+                                        name, course / GRADER_FOLDER / PUBLIC_GRADEBOOK, LIMITS.cell_timeout)
+        assert problems == []
         outcome = notebook_run.run(folder, name, LIMITS.memory_gb, LIMITS.disk_bytes,
                                    time.monotonic() + LIMITS.submission_seconds, True, NOTEBOOK)
         runs[name] = folder, outcome
@@ -75,37 +91,28 @@ def test_huge_outputs_are_cut_while_the_notebook_runs_and_it_is_kept(one_noteboo
 
 
 @pytest.fixture(scope="module")
-def notebook_runs(released_course, tmp_path_factory):
-    """{sample: (workspace, Result)} of a grading's notebook run, for samples that act in their code."""
+def notebook_runs(course, tmp_path_factory):
+    """{sample: (run folder, Result)} of a grading's notebook run, for samples that act in their code."""
     work = tmp_path_factory.mktemp("notebook-runs")
-    names = ["hostile_exit_at_import", "hostile_disk_filler"]
-    folders = {name: samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES[name],
-                                          work / "samples" / name / ASSIGNMENT) for name in names}
-    course = course_with(released_course, work / "course", folders)
-    public_gradebook(course / "gradebook.db", course / "release" / ASSIGNMENT, course / GRADER_FOLDER / PUBLIC_GRADEBOOK)
     runs = {}
-    for name in names:
+    for name in HOSTILE_IN_THE_CODE_AND_NOTEBOOKS:
         result = Result(student=name, fingerprint="")
         (work / name).mkdir()
         run_notebooks(course, work / name, name, LIMITS, True, result)
-        runs[name] = work / name, result
+        runs[name] = work / name / "notebooks", result
     return runs
 
 
-def executed(workspace, student) -> list[str]:
-    return sorted(p.name for p in (workspace / "notebooks" / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))
-
-
 def test_exiting_the_interpreter_costs_only_the_notebook_whose_kernel_died(notebook_runs):
-    workspace, result = notebook_runs["hostile_exit_at_import"]
+    folder, result = notebook_runs["hostile_exit_at_import"]
     assert any("kernel died while running 01_theory.ipynb" in reason for reason in result.reasons), result.reasons
-    assert executed(workspace, "hostile_exit_at_import") == [
+    assert kept(folder, "hostile_exit_at_import") == [
         "02_fully_connected.ipynb", "03_training.ipynb", "04_autoencoder.ipynb", "05_ocr.ipynb"]
 
 
 def test_writing_past_the_disk_limit_costs_only_the_notebook_that_wrote_and_is_named(notebook_runs):
-    workspace, result = notebook_runs["hostile_disk_filler"]
+    folder, result = notebook_runs["hostile_disk_filler"]
     assert any("04_autoencoder.ipynb wrote more than the disk limit (256 MiB)" in r for r in result.reasons)
-    assert executed(workspace, "hostile_disk_filler") == [
+    assert kept(folder, "hostile_disk_filler") == [
         "01_theory.ipynb", "02_fully_connected.ipynb", "03_training.ipynb", "05_ocr.ipynb"]
-    assert not list((workspace / "notebooks").rglob("filler-*"))  # what it wrote went with its notebook
+    assert not list(folder.rglob("filler-*"))  # what it wrote went with its notebook

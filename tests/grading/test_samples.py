@@ -15,7 +15,7 @@ from grading.grader import trusted
 from grading.grader.limits import Limits
 from grading.sandbox import bwrap
 from grading.selftest import forecast, samples
-from whole_flow import HOSTILE_IN_THE_GRADER, LIMITS
+from whole_flow import HOSTILE_IN_THE_CODE_AND_NOTEBOOKS, HOSTILE_IN_THE_GRADER, LIMITS
 
 
 def test_there_are_enough_samples_of_each_kind():
@@ -70,9 +70,8 @@ def hostile_forecasts(released_course):
     flow's disk limit (what exiting at import and filling the disk cost in the notebook run is in
     test_notebooks_alone.py)."""
     limits = Limits(cell_timeout=10, submission_seconds=300, memory_gb=4, disk_gb=LIMITS.disk_gb)
-    names = HOSTILE_IN_THE_GRADER + ["hostile_exit_at_import", "hostile_disk_filler"]
+    names = HOSTILE_IN_THE_GRADER + HOSTILE_IN_THE_CODE_AND_NOTEBOOKS
     return forecast.selftest(released_course, names, jobs=2, narrow=True, limits=limits)
-
 
 
 @pytest.mark.skipif(bwrap.bubblewrap_problem() is not None, reason="the memory limit needs the sandbox")

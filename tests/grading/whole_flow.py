@@ -17,9 +17,11 @@ SHORT = Limits(cell_timeout=4, submission_seconds=4, memory_gb=4, disk_gb=0.25)
 # hostile samples whose harm is all in a function the trusted grader calls: test_samples.py grades them with the
 # trusted grader alone (and a short cell timeout)
 HOSTILE_IN_THE_GRADER = ["hostile_endless_loop", "hostile_huge_allocation"]
-# hostile samples whose cost in the notebook run is tested there alone (test_notebooks_alone.py), and what the last
-# two cost in the trusted grader by it alone (test_samples.py)
-HOSTILE_IN_THE_NOTEBOOKS = ["hostile_fork_bomb", "hostile_huge_outputs", "hostile_exit_at_import", "hostile_disk_filler"]
+# hostile samples whose cost in the notebook run is tested there alone (test_notebooks_alone.py): acting in one
+# notebook only, or in their code (what that costs in the trusted grader is tested by it alone, test_samples.py)
+HOSTILE_IN_ONE_NOTEBOOK = ["hostile_fork_bomb", "hostile_huge_outputs"]
+HOSTILE_IN_THE_CODE_AND_NOTEBOOKS = ["hostile_exit_at_import", "hostile_disk_filler"]
+HOSTILE_IN_THE_NOTEBOOKS = HOSTILE_IN_ONE_NOTEBOOK + HOSTILE_IN_THE_CODE_AND_NOTEBOOKS
 # the other hostile samples: a zero that the notebook run decides (changed provided files), and the pages that
 # formgrader's test opens
 SAMPLED = ["grad_W_transposed", *[s.name for s in samples.HOSTILE
