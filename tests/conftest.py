@@ -21,11 +21,17 @@ SLOW_PLACES = ("notebooks/", "tests/browser/", "tests/grading/test_autograde.py"
                "tests/grading/test_formgrader.py", "tests/grading/test_samples.py")
 SLOW_FIXTURES = {"released_course", "course_root", "results", "full_standin", "reading_params", "student_venv"}
 # session fixtures worth making once, and the test modules that use them: with pytest-xdist (`make test`) each
-# group runs whole in one process, the whole-flow grading (tests/grading/conftest.py) first as it takes longest
+# group runs whole in one process
 SHARED = {"course_root": "whole-flow", "results": "whole-flow", "student_venv": "student-install"}
 GROUPS = {"tests/grading/test_autograde.py": "whole-flow", "tests/grading/test_dask_runner.py": "whole-flow",
           "tests/grading/test_formgrader.py": "whole-flow", "tests/browser/test_student_lab.py": "student-install",
           "tests/test_student_install.py": "student-install"}
+# the groups and modules that take longest, longest first: each test process takes the next one when it is
+# nearly done, so that the many short modules, given out last, even out the two processes' ends
+SLOWEST_FIRST = ["whole-flow", "student-install", "tests/grading/test_samples.py",
+                 "tests/grading/test_autograde_stops.py", "tests/grading/test_notebooks_alone.py",
+                 "tests/grading/test_kernel_server.py", "notebooks/04_autoencoder.ipynb", "tests/grading/test_cgroups.py", "tests/grading/test_trusted_time.py",
+                 "notebooks/03_training.ipynb"]
 
 
 def pytest_configure(config):
@@ -55,8 +61,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marks the slow tests, puts the whole flow first and checks that GROUPS names every module that uses one of
-    the SHARED fixtures."""
+    """Marks the slow tests, puts the modules of SLOWEST_FIRST first and checks that GROUPS names every module that
+    uses one of the SHARED fixtures."""
     places = {}
     for item in items:
         place = places[item] = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
@@ -67,7 +73,9 @@ def pytest_collection_modifyitems(config, items):
             if GROUPS.get(place) != SHARED[fixture]:
                 raise pytest.UsageError(f"{place} uses the fixture {fixture}: add it to GROUPS in tests/conftest.py "
                                         f"as {SHARED[fixture]!r}, so that one test process makes it")
-    items.sort(key=lambda item: GROUPS.get(places[item]) != "whole-flow")  # stable: each module keeps its order
+    order = {scope: rank for rank, scope in enumerate(SLOWEST_FIRST)}
+    # stable: each module keeps its order, the others theirs
+    items.sort(key=lambda item: order.get(GROUPS.get(places[item], places[item]), len(order)))
 
 
 def pytest_unconfigure(config):
@@ -95,12 +103,25 @@ def reading_params(full_standin):
 
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory, full_standin):
-    """A course folder with source, grader networks, release and gradebook (built once per session)."""
+    """A course folder with source, grader networks, release and gradebook, built once per run: the test
+    processes of `make test` share it (the first builds it, the others wait). No test changes it: one that adds
+    submissions or grades works on a copy (``course_with`` in tests/grading/whole_flow.py)."""
+    import fcntl
+    import shutil
+
     from grading.course import build
 
-    root = tmp_path_factory.mktemp("course")
-    build.build_course(root)
-    build.release(root)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # pytest-xdist gives each process a folder of its own below the run's
+    root, built = shared / "released-course", shared / "released-course.built"
+    with open(shared / "released-course.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.is_file():  # a build that stopped half-way is made again
+            shutil.rmtree(root, ignore_errors=True)
+            build.build_course(root)
+            build.release(root)
+            built.touch()
     return root
 
 

@@ -16,32 +16,34 @@ ATTACK_PORTS = range(47800, 47830)  # the ports grading.selftest.samples' attack
 
 
 @pytest.fixture(scope="session")
-def course_root(released_course, attack_watch):
-    """The session's course with the reference, the blank release, samples and attacks graded (jobs 2)."""
+def course_root(released_course, attack_watch, tmp_path_factory):
+    """A copy of the session's course with the reference, the blank release, samples and attacks graded (jobs 2)."""
     from grading.batch import autograde
-    from grading.selftest import samples
     from grading.batch.result_store import add_submission
     from grading.course.paths import ASSIGNMENT
-    from whole_flow import BROKEN_ID, LIMITS, SAMPLED, WHOLE_FLOW_ATTACKS
+    from grading.selftest import samples
+    from whole_flow import ATTACKS_TOGETHER, BROKEN_ID, LIMITS, SAMPLED, course_with
 
-    add_submission(released_course, "reference", released_course / "source" / ASSIGNMENT)
-    add_submission(released_course, "blank", released_course / "release" / ASSIGNMENT)
-    samples.add_samples(released_course, SAMPLED + WHOLE_FLOW_ATTACKS)
-    broken = add_submission(released_course, BROKEN_ID, released_course / "source" / ASSIGNMENT)
-    for notebook in (released_course / "release" / ASSIGNMENT).glob("*.ipynb"):  # no hidden test in its pages
+    root = course_with(released_course, tmp_path_factory.mktemp("whole-flow") / "course", {
+        "reference": released_course / "source" / ASSIGNMENT, "blank": released_course / "release" / ASSIGNMENT})
+    samples.add_samples(root, SAMPLED)
+    samples.write_sample(root / "source" / ASSIGNMENT, ATTACKS_TOGETHER,
+                         root / "submitted" / ATTACKS_TOGETHER.name / ASSIGNMENT)
+    broken = add_submission(root, BROKEN_ID, root / "source" / ASSIGNMENT)
+    for notebook in (root / "release" / ASSIGNMENT).glob("*.ipynb"):  # no hidden test in its pages
         shutil.copy2(notebook, broken / notebook.name)
     (broken / "01_theory.ipynb").write_text('{"cells": [')  # a save cut short
     (broken / "03_training.ipynb").unlink()
-    attack_watch.before(released_course)
+    attack_watch.before(root)
     # graded as an instructor without HW5_STANDIN would: the kernels then say that the stand-in is used, and
     # that line must never reach a grade cell's stderr (nbgrader gives no points to such a cell)
     forced = os.environ.pop("HW5_STANDIN", None)
     try:
-        autograde.autograde(released_course, jobs=2, limits=LIMITS, progress=False)
+        autograde.autograde(root, jobs=2, limits=LIMITS, progress=False)
     finally:
         if forced is not None:
             os.environ["HW5_STANDIN"] = forced
-    return released_course
+    return root
 
 
 @pytest.fixture(scope="session")

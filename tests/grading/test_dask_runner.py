@@ -19,11 +19,12 @@ from grading.batch.submission import failed_result
 from grading.course.paths import ASSIGNMENT, PROJECT_ROOT
 from grading.sandbox import bwrap
 from processes import command_line, descendants, is_running, parent_of
-from whole_flow import LIMITS, course_with
+from whole_flow import BROKEN_ID, LIMITS, course_with
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
                                 reason=f"no sandbox here: {bwrap.bubblewrap_problem()}")
-HANDFUL = ["reference", "blank"]  # one per worker: the killed one is graded again
+# one per worker (the killed one is graded again): the reference's code with three of its notebooks, and nothing
+HANDFUL = [BROKEN_ID, "blank"]
 
 
 def _port() -> int:
@@ -122,7 +123,7 @@ def test_the_cluster_grades_as_the_local_run_did_even_when_a_worker_is_killed(sc
         assert not [r for r in outcome[student].reasons if "workers" in r or "failed" in r], outcome[student].reasons
         assert (root / "autograded" / student / ASSIGNMENT / "02_fully_connected.ipynb").is_file()
         assert (root / "feedback" / student / ASSIGNMENT / "summary.html").is_file()
-    assert outcome["reference"].total == 77 and outcome["blank"].total == 0
+    assert outcome[BROKEN_ID].total == 77 and outcome["blank"].total == 0
     # graded again after the kill, stored once
     assert sorted(p.name for p in (root / "results").iterdir()) == sorted(f"{s}.json" for s in HANDFUL)
 

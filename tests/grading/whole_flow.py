@@ -28,7 +28,15 @@ SAMPLED = ["grad_W_transposed", *[s.name for s in samples.HOSTILE
                                   if s.name not in HOSTILE_IN_THE_GRADER + HOSTILE_IN_THE_NOTEBOOKS]]
 # attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
 # others, which act in the worker alone, are graded by the trusted grader in test_samples.py
-WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_daemon", "attack_network", "attack_poisons_cache"]
+WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_network", "attack_poisons_cache", "attack_daemon"]
+# ... graded as one submission of the blank release with all their edits (the daemon's last: it forks), whose
+# feedback must name each of them
+ATTACKS_TOGETHER = samples.Sample(
+    "attacks_together", "attack", ("*",),
+    tuple(edit for name in WHOLE_FLOW_ATTACKS for edit in samples.SAMPLES[name].edits),
+    "the blank release with the attacks of WHOLE_FLOW_ATTACKS at once", base="blank",
+    stopped=tuple(words for name in WHOLE_FLOW_ATTACKS for words in samples.SAMPLES[name].stopped),
+    limited=tuple(words for name in WHOLE_FLOW_ATTACKS for words in samples.SAMPLES[name].limited))
 MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
 # the reference with 01_theory.ipynb cut short and 03_training.ipynb missing, under an id that looks like an
 # option and holds a space, a quote and non-ASCII letters
@@ -45,6 +53,10 @@ def course_with(course: Path, root: Path, submissions: dict[str, Path]) -> Path:
     ``submissions`` ({student: assignment folder}) instead."""
     shutil.copytree(course, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "results",
                                                                 "grades*.csv"))
+    config = root / "nbgrader_config.py"  # names the course's folder: formgrader opens the copy's
+    text = config.read_text()
+    assert repr(str(course.resolve())) in text, "nbgrader_config.py no longer names the course's folder"
+    config.write_text(text.replace(repr(str(course.resolve())), repr(str(root.resolve()))))
     for student, folder in submissions.items():
         add_submission(root, student, folder)
     return root
