@@ -22,14 +22,14 @@ def course_root(released_course, attack_watch, tmp_path_factory):
     from grading.batch.result_store import add_submission
     from grading.course.paths import ASSIGNMENT
     from grading.selftest import samples
-    from whole_flow import ATTACKS_TOGETHER, BROKEN_ID, LIMITS, SAMPLED, course_with
+    from whole_flow import ATTACKS_TOGETHER, BROKEN_ID, LIMITS, PLANTED, SAMPLED, course_with
 
     root = course_with(released_course, tmp_path_factory.mktemp("whole-flow") / "course", {
         "reference": released_course / "source" / ASSIGNMENT, "blank": released_course / "release" / ASSIGNMENT})
     samples.add_samples(root, SAMPLED)
     samples.write_sample(root / "source" / ASSIGNMENT, ATTACKS_TOGETHER,
                          root / "submitted" / ATTACKS_TOGETHER.name / ASSIGNMENT)
-    broken = add_submission(root, BROKEN_ID, root / "source" / ASSIGNMENT)
+    broken = samples.write_sample(root / "source" / ASSIGNMENT, PLANTED, root / "submitted" / BROKEN_ID / ASSIGNMENT)
     for notebook in (root / "release" / ASSIGNMENT).glob("*.ipynb"):  # no hidden test in its pages
         shutil.copy2(notebook, broken / notebook.name)
     (broken / "01_theory.ipynb").write_text('{"cells": [')  # a save cut short

@@ -1,9 +1,9 @@
 """Real autograding: the trusted grader and nbgrader's sandboxed notebook run, two submissions at a time.
 
-The reference, the blank release, a planted bug, the hostile samples that act in both the trusted grader and the
-notebooks (or that formgrader's test opens), the attacks that reach past the function server (all in one
-submission) and a broken copy of the reference are graded together with --jobs 2; then a late copy of the broken
-one is graded serially (the resume grades it alone, and its grades must equal those of the parallel run), and a
+The reference, the blank release, the hostile samples that act in both the trusted grader and the notebooks (or
+that formgrader's test opens), the attacks that reach past the function server (all in one submission) and a
+messy copy of the reference (a planted bug, a broken notebook and a missing one) are graded together with
+--jobs 2; then a late copy of the messy one is graded serially (the resume grades it alone, and its grades must equal those of the parallel run), and a
 run interrupted with Ctrl-C keeps the grades it wrote. test_autograde_stops.py has the runs that stop early; `make sweep` grades every sample and compares
 serial and --jobs 2 on ten submissions.
 """
@@ -20,7 +20,7 @@ from grading.feedback import report
 from grading.grader.result import load_result, Result, result_path
 from grading.sandbox import bwrap
 from grading.selftest import samples
-from whole_flow import (ATTACKS_TOGETHER, BROKEN_ID, LIMITS, MANUAL, SHORT, WHOLE_FLOW_ATTACKS,
+from whole_flow import (ATTACKS_TOGETHER, BROKEN_ID, LIMITS, MANUAL, PLANTED, SHORT, WHOLE_FLOW_ATTACKS,
                         folders_the_grader_made)
 
 pytestmark = pytest.mark.skipif(bwrap.bubblewrap_problem() is not None,
@@ -44,13 +44,13 @@ def test_the_reference_scores_full_automatic_marks_and_the_blank_release_zero(re
 
 
 def test_a_planted_bug_loses_only_its_own_question_under_nbgrader(results):
-    assert lost(results["grad_W_transposed"]) == {"Q2.3"}
-    assert "grad_W has shape" in results["grad_W_transposed"].failed_cells["q2_3_backwards"]
+    assert lost(results[BROKEN_ID]) == set(PLANTED.loses) == {"Q2.3"}  # its broken notebooks cost no other
+    assert "grad_W has shape" in results[BROKEN_ID].failed_cells["q2_3_backwards"]
 
 
 def test_a_broken_or_missing_notebook_costs_only_itself_whatever_the_id(results, course_root):
     result = results[BROKEN_ID]
-    assert result.total == 77  # the points come from the code, which is intact
+    assert result.total == 77 - 7  # the points come from the code: all but the planted bug's (Q2.3, 7 points)
     assert any(r.startswith("01_theory.ipynb is not JSON") for r in result.reasons), result.reasons
     assert any(r.startswith("03_training.ipynb is missing from the submission") for r in result.reasons)
     graded = course_root / "autograded" / BROKEN_ID / ASSIGNMENT
@@ -93,7 +93,7 @@ def test_feedback_explains_the_points_and_holds_no_solution_hidden_test_or_path(
     page = (course_root / "feedback" / "hostile_replaces_checker" / ASSIGNMENT / "summary.html").read_text()
     assert "hw5lib/checks/__init__.py" in page and "0 of 77" in page
     assert (course_root / "feedback" / "blank" / ASSIGNMENT / "02_fully_connected.html").is_file()
-    bug = (course_root / "feedback" / "grad_W_transposed" / ASSIGNMENT / "summary.html").read_text()
+    bug = (course_root / "feedback" / BROKEN_ID / ASSIGNMENT / "summary.html").read_text()
     assert "q2_3_backwards" in bug and "grad_W has shape" in bug  # a lost point comes with its check's message
 
 

@@ -24,8 +24,7 @@ HOSTILE_IN_THE_CODE_AND_NOTEBOOKS = ["hostile_exit_at_import", "hostile_disk_fil
 HOSTILE_IN_THE_NOTEBOOKS = HOSTILE_IN_ONE_NOTEBOOK + HOSTILE_IN_THE_CODE_AND_NOTEBOOKS
 # the other hostile samples: a zero that the notebook run decides (changed provided files), and the pages that
 # formgrader's test opens
-SAMPLED = ["grad_W_transposed", *[s.name for s in samples.HOSTILE
-                                  if s.name not in HOSTILE_IN_THE_GRADER + HOSTILE_IN_THE_NOTEBOOKS]]
+SAMPLED = [s.name for s in samples.HOSTILE if s.name not in HOSTILE_IN_THE_GRADER + HOSTILE_IN_THE_NOTEBOOKS]
 # attacks that reach past the worker (notebook kernels, processes, network, files): the whole flow here; the
 # others, which act in the worker alone, are graded by the trusted grader in test_samples.py
 WHOLE_FLOW_ATTACKS = ["attack_patches_checker_in_notebook", "attack_network", "attack_poisons_cache", "attack_daemon"]
@@ -38,9 +37,10 @@ ATTACKS_TOGETHER = samples.Sample(
     stopped=tuple(words for name in WHOLE_FLOW_ATTACKS for words in samples.SAMPLES[name].stopped),
     limited=tuple(words for name in WHOLE_FLOW_ATTACKS for words in samples.SAMPLES[name].limited))
 MANUAL = {"q1_1", "q1_2_1", "q1_2_2", "q1_2_3", "q1_3", "q1_5", "q1_6_1", "q1_6_2"}
-# the reference with 01_theory.ipynb cut short and 03_training.ipynb missing, under an id that looks like an
-# option and holds a space, a quote and non-ASCII letters
+# a student's messy submission: the planted bug PLANTED, 01_theory.ipynb cut short and 03_training.ipynb
+# missing, under an id that looks like an option and holds a space, a quote and non-ASCII letters
 BROKEN_ID = "-rf José's copy"
+PLANTED = samples.SAMPLES["grad_W_transposed"]
 
 
 def folders_the_grader_made() -> list[Path]:
