@@ -1,8 +1,8 @@
-"""Runs that stop before they end well: over the time limit, refused without the sandbox, failed in the client
-and killed with SIGKILL. Each stops with a reason and leaves no folder it made; the grades already written stay
-(test_autograde.py has the interrupted run). They grade a copy of the session's released course holding the
-reference and the blank release, apart from the whole-flow grading, under a time limit of a few seconds (a blank
-release scores nothing either way)."""
+"""Runs that stop before they end well: refused without the sandbox, failed in the client, killed with SIGKILL,
+and over the time limit (the run after the killed one). Each stops with a reason and leaves no folder it made;
+the grades already written stay (test_autograde.py has the interrupted run). They grade a copy of the session's
+released course holding the blank release (and the reference, for the time limit), apart from the whole-flow
+grading, under a time limit of a few seconds (a blank release scores nothing either way)."""
 
 from pathlib import Path
 
@@ -31,16 +31,6 @@ def lost(result) -> set[str]:
     return {question_of(gid) for gid, (score, maximum) in result.scores.items() if score < maximum}
 
 
-def test_a_submission_over_the_time_limit_is_stopped_with_a_reason(small_course):
-    add_submission(small_course, "slow", small_course / "source" / ASSIGNMENT)
-    graded = autograde.autograde(small_course, students=["slow"], progress=False,
-                                 limits=Limits(cell_timeout=60, submission_seconds=4))
-    result = graded["slow"]  # the trusted grading of a whole submission takes about 10 s, its notebooks 20 s
-    assert any("time limit of 4 s" in reason for reason in result.reasons)
-    assert "Q5.4" in lost(result) and result.total < 77
-    assert result.seconds < 60
-
-
 def test_without_bubblewrap_grading_stops_unless_unsandboxed_is_chosen(small_course, monkeypatch):
     monkeypatch.setattr(bwrap, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed: install it")
     with pytest.raises(RuntimeError, match="--unsandboxed"):
@@ -62,7 +52,9 @@ def test_a_run_that_fails_leaves_no_folder_it_made(small_course, monkeypatch):
     assert folders_the_grader_made() == []
 
 
-def test_a_run_killed_with_sigkill_leaves_nothing_once_the_next_run_ends(small_course):
+def test_after_a_run_killed_with_sigkill_the_next_leaves_nothing_and_stops_at_its_time_limit(small_course):
+    """The run after the killed one grades the reference under a time limit of 4 s: the trusted grading of a whole
+    submission takes about 10 s, its notebooks 20 s."""
     import os
     import signal
     import subprocess
@@ -89,5 +81,11 @@ def test_a_run_killed_with_sigkill_leaves_nothing_once_the_next_run_ends(small_c
     waited = time.monotonic()
     while any(Path(f"/proc/{pid}").exists() for pid in makers) and time.monotonic() - waited < 30:
         time.sleep(0.5)  # its workers end as they lose the scheduler, which lived in the killed client
-    autograde.autograde(small_course, force=True, students=["blank"], progress=False, limits=SHORT)
+    add_submission(small_course, "slow", small_course / "source" / ASSIGNMENT)
+    graded = autograde.autograde(small_course, students=["slow"], progress=False,
+                                 limits=Limits(cell_timeout=60, submission_seconds=4))
     assert folders_the_grader_made() == []
+    result = graded["slow"]
+    assert any("time limit of 4 s" in reason for reason in result.reasons)
+    assert "Q5.4" in lost(result) and result.total < 77
+    assert result.seconds < 60
