@@ -30,8 +30,8 @@ GROUPS = {"tests/grading/test_autograde.py": "whole-flow", "tests/grading/test_d
 # nearly done, so that the many short modules, given out last, even out the two processes' ends
 SLOWEST_FIRST = ["whole-flow", "student-install", "tests/grading/test_samples.py",
                  "tests/grading/test_autograde_stops.py", "tests/grading/test_notebooks_alone.py",
-                 "tests/grading/test_kernel_server.py", "notebooks/04_autoencoder.ipynb", "tests/grading/test_cgroups.py", "tests/grading/test_trusted_time.py",
-                 "notebooks/03_training.ipynb"]
+                 "tests/grading/test_kernel_server.py", "notebooks/04_autoencoder.ipynb", "tests/grading/test_cgroups.py",
+                 "tests/grading/test_trusted_time.py", "notebooks/03_training.ipynb"]
 
 
 def pytest_configure(config):

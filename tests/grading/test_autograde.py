@@ -3,9 +3,10 @@
 The reference, the blank release, the hostile samples that act in both the trusted grader and the notebooks (or
 that formgrader's test opens), the attacks that reach past the function server (all in one submission) and a
 messy copy of the reference (a planted bug, a broken notebook and a missing one) are graded together with
---jobs 2; then a late copy of the messy one is graded serially (the resume grades it alone, and its grades must equal those of the parallel run), and a
-run interrupted with Ctrl-C keeps the grades it wrote. test_autograde_stops.py has the runs that stop early; `make sweep` grades every sample and compares
-serial and --jobs 2 on ten submissions.
+--jobs 2. Then a rerun grades only a late copy of the blank release, and a run interrupted with Ctrl-C keeps the
+grades it wrote. test_dask_runner.py grades the messy copy again apart (its grades must equal this run's),
+test_autograde_stops.py has the runs that stop early; `make sweep` grades every sample and compares serial and
+--jobs 2 on ten submissions.
 """
 
 import json
@@ -131,12 +132,13 @@ def test_attacks_leave_no_process_behind_and_the_course_and_cache_untouched(cour
     attack_watch.after(course_root)
 
 
-def test_a_rerun_grades_only_the_new_submission_and_serial_grading_agrees_with_two_jobs(course_root, results):
+def test_a_rerun_grades_only_the_new_submission(course_root, results):
+    """(That a submission graded apart gets the grades of the session's run: test_dask_runner.py.)"""
     assert autograde.autograde(course_root, jobs=2, limits=LIMITS, progress=False) == {}
-    shutil.copytree(course_root / "submitted" / BROKEN_ID, course_root / "submitted" / "late")  # 3 notebooks
+    shutil.copytree(course_root / "submitted" / "blank", course_root / "submitted" / "late")
     graded = autograde.autograde(course_root, jobs=1, limits=LIMITS, progress=False)
     assert list(graded) == ["late"]
-    assert graded["late"].scores == results[BROKEN_ID].scores  # graded alone == graded two at a time
+    assert graded["late"].scores == results["blank"].scores
 
 
 def test_an_interrupted_run_keeps_the_grades_already_written(course_root, monkeypatch):

@@ -1,8 +1,8 @@
 """Grading on a Dask cluster of separate processes on 127.0.0.1: a scheduler and two one-thread workers started
-here with Dask's own commands. The cluster's table equals the one graded locally, and a worker killed while it
-grades costs nothing: its submission is graded again and stored once. On local clusters: the course's material
-survives the death of the worker that held it, and workers do not profile themselves. (``make sweep`` times the
-cluster.)"""
+here with Dask's own commands. The cluster's table equals the one graded locally (a submission graded apart
+gets the grades it got among the others), and a worker killed while it grades costs nothing: its submission is
+graded again and stored once. On local clusters: the course's material survives the death of the worker that
+held it, and workers do not profile themselves. (``make sweep`` times the cluster.)"""
 
 import os
 import signal
