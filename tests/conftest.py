@@ -74,7 +74,7 @@ def pytest_collection_modifyitems(config, items):
                 raise pytest.UsageError(f"{place} uses the fixture {fixture}: add it to GROUPS in tests/conftest.py "
                                         f"as {SHARED[fixture]!r}, so that one test process makes it")
     order = {scope: rank for rank, scope in enumerate(SLOWEST_FIRST)}
-    # stable: each module keeps its order, the others theirs
+    # stable: modules of the same rank keep their order
     items.sort(key=lambda item: order.get(GROUPS.get(places[item], places[item]), len(order)))
 
 

@@ -17,9 +17,9 @@ ATTACK_PORTS = range(47800, 47830)  # the ports grading.selftest.samples' attack
 
 @pytest.fixture(scope="session")
 def course_root(released_course, attack_watch, tmp_path_factory):
-    """A copy of the session's course with the reference, the blank release, samples and attacks graded (jobs 2)."""
+    """A copy of the session's course with the reference, the blank release, hostile samples, the attacks (one
+    submission) and a messy copy of the reference graded (jobs 2)."""
     from grading.batch import autograde
-    from grading.batch.result_store import add_submission
     from grading.course.paths import ASSIGNMENT
     from grading.selftest import samples
     from whole_flow import ATTACKS_TOGETHER, BROKEN_ID, LIMITS, PLANTED, SAMPLED, course_with

@@ -133,10 +133,11 @@ def test_attacks_leave_no_process_behind_and_the_course_and_cache_untouched(cour
 
 
 def test_a_rerun_grades_only_the_new_submission(course_root, results):
-    """(That a submission graded apart gets the grades of the session's run: test_dask_runner.py.)"""
+    """A late copy of the blank release, under a short time limit: it scores nothing either way. (That a
+    submission graded apart gets the grades of the session's run: test_dask_runner.py.)"""
     assert autograde.autograde(course_root, jobs=2, limits=LIMITS, progress=False) == {}
     shutil.copytree(course_root / "submitted" / "blank", course_root / "submitted" / "late")
-    graded = autograde.autograde(course_root, jobs=1, limits=LIMITS, progress=False)
+    graded = autograde.autograde(course_root, jobs=1, limits=SHORT, progress=False)
     assert list(graded) == ["late"]
     assert graded["late"].scores == results["blank"].scores
 

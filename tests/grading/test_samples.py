@@ -107,13 +107,18 @@ WORKER_ATTACKS = ["attack_patches_checker_at_import", "attack_patches_numpy_at_i
 
 @pytest.fixture(scope="module")
 def attack_verdicts(released_course, tmp_path_factory):
-    """The trusted grader's verdicts on the attacks that act in the function server alone (sandboxed where possible)."""
+    """The trusted grader's verdicts on the attacks that act in the function server alone (sandboxed where possible).
+    Those made from the reference are graded on the questions their edits can reach, as the planted bugs are (the
+    questions where they could gain, and where they act): the others hold the reference's code."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(name):
-        folder = samples.write_sample(released_course / "source" / ASSIGNMENT, samples.SAMPLES[name],
+        sample = samples.SAMPLES[name]
+        folder = samples.write_sample(released_course / "source" / ASSIGNMENT, sample,
                                       tmp_path_factory.mktemp(name) / ASSIGNMENT)
-        return name, forecast.verdict(released_course, folder)
+        reach = forecast.questions_testing(released_course, {edit[0] for edit in sample.edits})
+        return name, forecast.verdict(released_course, folder,
+                                      questions=(reach or ()) if sample.base == "reference" else ())
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(one, WORKER_ATTACKS))
