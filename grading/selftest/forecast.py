@@ -87,10 +87,16 @@ def questions_testing(course: Path, files: Iterable[str]) -> set[str] | None:
     return questions
 
 
+def questions_reached(course: Path, sample) -> set[str] | None:
+    """The questions the edits of ``sample`` (a ``grading.selftest.samples.Sample``) can cost: ``questions_testing``
+    of the files it edits."""
+    return questions_testing(course, {edit[0] for edit in sample.edits})
+
+
 def selftest(course: Path, names: list[str], jobs: int = 2, narrow: bool = False,
              limits: Limits | None = None) -> dict[str, tuple[set[str], set[str], dict[str, str]]]:
     """{sample: (questions lost, questions expected to be lost, failures)} for the named samples. ``narrow``: grade
-    only the questions the sample's edits can reach (``questions_testing``), in a fraction of the time."""
+    only the questions the sample's edits can reach (``questions_reached``), in a fraction of the time."""
     from grading.selftest.samples import SAMPLES, write_sample
 
     if not (course / "release" / ASSIGNMENT).is_dir():
@@ -98,7 +104,7 @@ def selftest(course: Path, names: list[str], jobs: int = 2, narrow: bool = False
                            "first")
 
     def one(name: str):
-        questions = questions_testing(course, {edit[0] for edit in SAMPLES[name].edits}) if narrow else None
+        questions = questions_reached(course, SAMPLES[name]) if narrow else None
         with tempfile.TemporaryDirectory(prefix="hw5-sample-") as tmp:
             folder = write_sample(course / "source" / ASSIGNMENT, SAMPLES[name], Path(tmp) / ASSIGNMENT)
             outcome = preview(course, folder, limits, questions=questions or ())

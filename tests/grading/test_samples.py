@@ -116,9 +116,8 @@ def attack_verdicts(released_course, tmp_path_factory):
         sample = samples.SAMPLES[name]
         folder = samples.write_sample(released_course / "source" / ASSIGNMENT, sample,
                                       tmp_path_factory.mktemp(name) / ASSIGNMENT)
-        reach = forecast.questions_testing(released_course, {edit[0] for edit in sample.edits})
-        return name, forecast.verdict(released_course, folder,
-                                      questions=(reach or ()) if sample.base == "reference" else ())
+        reached = forecast.questions_reached(released_course, sample) if sample.base == "reference" else None
+        return name, forecast.verdict(released_course, folder, questions=reached or ())
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(one, WORKER_ATTACKS))

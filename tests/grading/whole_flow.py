@@ -54,9 +54,9 @@ def course_with(course: Path, root: Path, submissions: dict[str, Path]) -> Path:
     shutil.copytree(course, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "results",
                                                                 "grades*.csv"))
     config = root / "nbgrader_config.py"  # names the course's folder: formgrader opens the copy's
-    text = config.read_text()
-    assert repr(str(course.resolve())) in text, "nbgrader_config.py no longer names the course's folder"
-    config.write_text(text.replace(repr(str(course.resolve())), repr(str(root.resolve()))))
+    text, named = config.read_text(), repr(str(course.resolve()))
+    assert named in text, "nbgrader_config.py no longer names the course's folder"
+    config.write_text(text.replace(named, repr(str(root.resolve()))))
     for student, folder in submissions.items():
         add_submission(root, student, folder)
     return root
